@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from units.demo import DEMO_PASSWORD, DEMO_USERS, seed_units
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo data (HCMC-like unit tree, demo users). Safe to run again: it changes nothing the second time."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--force", action="store_true", help="Run even with DEBUG off (never on a real site).")
+
+    def handle(self, *args: Any, force: bool, **options: Any) -> None:
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                _(
+                    "DEBUG is off: this looks like a real site. Demo data creates users with a known password; "
+                    "use --force if you really mean it."
+                )
+            )
+        plan = seed_units()
+        summary = plan.summary
+        self.stdout.write(_("Units: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.") % summary)
+        self.stdout.write(_("Demo users (password %(password)s):") % {"password": DEMO_PASSWORD})
+        for user in DEMO_USERS:
+            self.stdout.write(f"  {user.username:<22} {user.note}")

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from doanso.lib.tabular import XLSX_MAGIC
+
+
+class UnitSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search units"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "class": "form-control",
+                "placeholder": _("Name or code, e.g. Bến Nghé"),
+                "autocomplete": "off",
+            }
+        ),
+    )
+
+
+class UnitImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("File (CSV or XLSX)"),
+        help_text=_(
+            "Columns: code, name, parent_code, level, sector, member_count, "
+            "secretary_username, secretary_full_name, secretary_email."
+        ),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        ),
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_file(self) -> bytes:
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.IMPORT_MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _("The file is too large (%(size)d MB); the limit is %(limit)d MB.")
+                % {"size": upload.size // (1024 * 1024), "limit": settings.IMPORT_MAX_UPLOAD_BYTES // (1024 * 1024)}
+            )
+        data: bytes = upload.read()
+        head = data[:4]
+        if (
+            not head.startswith(XLSX_MAGIC)
+            and b"\x00" in data[:2048]
+            and not data.startswith((b"\xff\xfe", b"\xfe\xff"))
+        ):
+            raise forms.ValidationError(_("The file is neither a CSV text file nor an Excel (.xlsx) workbook."))
+        return data

@@ -1,0 +1,217 @@
+"""Writes to the unit tree and roles. Views, admin, commands and tasks all come through here."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, Sum
+from django.db.models.functions import Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from doanso.lib.tabular import Table
+from doanso.lib.tasks import enqueue_on_commit
+
+from .importing import ImportPlan, RowError, UnitRow, plan_unit_import
+from .models import Unit, UnitRole, unit_search_text
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+logger = logging.getLogger(__name__)
+
+
+class ImportRejected(ValidationError):
+    """The import plan has errors; nothing was written."""
+
+    def __init__(self, errors: list[RowError]):
+        super().__init__([str(e) for e in errors])
+        self.row_errors = errors
+
+
+# --- Member totals ------------------------------------------------------------------------------
+
+
+def subtree_member_totals() -> dict[str, int]:
+    """Σ member_count over each unit's subtree, keyed by path.
+
+    Path-prefix grouping: one aggregate query per tree depth, whatever the number of units.
+    """
+    max_depth = Unit.objects.aggregate(d=Max("depth"))["d"] or 0
+    totals: dict[str, int] = {}
+    for depth in range(1, max_depth + 1):
+        rows = (
+            Unit.objects.filter(depth__gte=depth)
+            .annotate(prefix=Substr("path", 1, Unit.steplen * depth))
+            .order_by()
+            .values("prefix")
+            .annotate(total=Sum("member_count"))
+            .values_list("prefix", "total")
+        )
+        totals.update(rows)
+    return totals
+
+
+def unit_recompute_member_totals() -> int:
+    """Store subtree member totals on every unit; write only rows that changed. Idempotent."""
+    totals = subtree_member_totals()
+    changed = []
+    for unit in Unit.objects.only("pk", "path", "subtree_member_count").order_by():
+        total = totals.get(unit.path, 0)
+        if unit.subtree_member_count != total:
+            unit.subtree_member_count = total
+            changed.append(unit)
+    Unit.objects.bulk_update(changed, ["subtree_member_count"], batch_size=1000)
+    return len(changed)
+
+
+def unit_schedule_member_totals() -> None:
+    """Recompute subtree member totals in the background once the current transaction commits."""
+    from .tasks import recompute_member_totals
+
+    enqueue_on_commit(recompute_member_totals)
+
+
+# --- Roles --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def unitrole_grant(*, user: User, unit: Unit, role: str) -> UnitRole:
+    if role not in UnitRole.Role.values:
+        raise ValidationError(_("Unknown role “%(role)s”.") % {"role": role})
+    granted, _created = UnitRole.objects.get_or_create(user=user, unit=unit, role=role)
+    return granted
+
+
+# --- Closing and merging ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def unit_close(*, unit: Unit, merged_into: Unit | None = None) -> Unit:
+    """Close a unit (and its subtree), keeping every row of history."""
+    if merged_into is not None and (merged_into.pk == unit.pk or merged_into.path.startswith(unit.path)):
+        raise ValidationError(_("A unit cannot be merged into itself or into a unit under it."))
+    if merged_into is not None and not merged_into.is_active:
+        raise ValidationError(_("A unit cannot be merged into a closed unit."))
+    now = timezone.now()
+    Unit.objects.filter(path__startswith=unit.path, is_active=True).update(is_active=False, closed_at=now)
+    if merged_into is not None:
+        Unit.objects.filter(pk=unit.pk).update(merged_into=merged_into)
+    unit.refresh_from_db()
+    unit_schedule_member_totals()
+    return unit
+
+
+# --- Import -------------------------------------------------------------------------------------
+
+
+def _unit_fields(r: UnitRow) -> dict[str, Any]:
+    return {
+        "code": r.code,
+        "name": r.name,
+        "level": r.level,
+        "sector": r.sector or Unit.Sector.OTHER,
+        "member_count": r.member_count or 0,
+        "search_text": unit_search_text(r.code, r.name),
+    }
+
+
+def _create_new_units(plan: ImportPlan) -> None:
+    """Create new units as whole subtrees: one bulk insert per subtree under an existing parent."""
+    new = {r.code: r for r in plan.rows if r.action == "create"}
+    children: dict[str, list[UnitRow]] = defaultdict(list)
+    for r in plan.rows:  # plan.rows is parents-first, so children lists keep file order
+        if r.code in new and r.parent_code in new:
+            children[r.parent_code].append(r)
+
+    def subtree(r: UnitRow) -> dict[str, Any]:
+        return {"data": _unit_fields(r), "children": [subtree(c) for c in children[r.code]]}
+
+    forests: dict[str, list[dict[str, Any]]] = defaultdict(list)  # existing parent code ("" = top) → subtrees
+    for r in plan.rows:
+        if r.code in new and r.parent_code not in new:
+            forests[r.parent_code].append(subtree(r))
+    for parent_code, forest in forests.items():
+        parent = Unit.objects.get(code=parent_code) if parent_code else None
+        Unit.objects.load_bulk(forest, parent=parent, bulk_create=True)
+
+
+def _update_and_move_existing(plan: ImportPlan) -> None:
+    rows = [r for r in plan.rows if r.action in ("update", "move", "update_move")]
+    units = Unit.objects.in_bulk([r.code for r in rows], field_name="code")
+    changed = []
+    for r in rows:
+        if r.action in ("update", "update_move"):
+            unit = units[r.code]
+            unit.name, unit.level = r.name, r.level
+            if r.sector is not None:
+                unit.sector = r.sector
+            if r.member_count is not None:
+                unit.member_count = r.member_count
+            unit.search_text = unit_search_text(unit.code, unit.name)
+            changed.append(unit)
+    Unit.objects.bulk_update(changed, ["name", "level", "sector", "member_count", "search_text"], batch_size=1000)
+    # Moves in parents-first order of the final tree: every target already sits where it belongs.
+    for r in rows:
+        if r.action not in ("move", "update_move"):
+            continue
+        node = Unit.objects.get(code=r.code)  # paths shift with every move: always re-read
+        if r.parent_code:
+            Unit.objects.move(node, Unit.objects.get(code=r.parent_code), "last-child")
+        else:
+            Unit.objects.move(node, Unit.objects.get_last_root_node(), "last-sibling")
+
+
+def _grant_secretaries(plan: ImportPlan) -> None:
+    User = get_user_model()
+    secretary_rows = [r for r in plan.rows if r.secretary_username]
+    if not secretary_rows:
+        return
+    new_users = []
+    for username in plan.users_to_create:
+        first = next(r for r in secretary_rows if r.secretary_username == username)
+        same_person = [r for r in secretary_rows if r.secretary_username == username]
+        user = User(
+            username=username,
+            full_name=next((r.secretary_full_name for r in same_person if r.secretary_full_name), ""),
+            email=next((r.secretary_email for r in same_person if r.secretary_email), first.secretary_email),
+        )
+        user.set_unusable_password()  # they choose a password through "forgot password"
+        new_users.append(user)
+    User.objects.bulk_create(new_users)
+    users = User.objects.in_bulk({r.secretary_username for r in secretary_rows}, field_name="username")
+    units = Unit.objects.in_bulk([r.code for r in secretary_rows], field_name="code")
+    UnitRole.objects.bulk_create(
+        [
+            UnitRole(user=users[r.secretary_username], unit=units[r.code], role=UnitRole.Role.SECRETARY)
+            for r in secretary_rows
+        ],
+        ignore_conflicts=True,
+    )
+
+
+@transaction.atomic
+def units_import(*, table: Table, dry_run: bool = False) -> ImportPlan:
+    """Validate the whole table, then create, update and move units, create secretaries, grant roles.
+
+    Raises :class:`ImportRejected` (writing nothing) if any row has a problem. Planning happens
+    inside the transaction, so the plan applied is the plan validated. Importing the same file
+    twice changes nothing the second time.
+    """
+    plan = plan_unit_import(table)
+    if not plan.is_valid:
+        raise ImportRejected(plan.errors)
+    if dry_run:
+        return plan
+    _create_new_units(plan)
+    _update_and_move_existing(plan)
+    _grant_secretaries(plan)
+    if plan.changes_anything:
+        unit_schedule_member_totals()
+    logger.info("Unit import applied: %s", plan.summary)
+    return plan
