@@ -183,7 +183,7 @@ def seed_units() -> ImportPlan:
         user, created = User.objects.get_or_create(
             username=demo.username, defaults={"full_name": demo.full_name, "email": f"{demo.username}@demo.doanso.vn"}
         )
-        if created or not user.has_usable_password():
+        if created or not user.password or not user.has_usable_password():
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
         if demo.username == "admin" and not (user.is_superuser and user.is_staff):

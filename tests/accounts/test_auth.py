@@ -15,8 +15,14 @@ def test_login_page_is_in_vietnamese_by_default(client, db):
     assert "Tên đăng nhập" in body  # Django's own field label, from its Vietnamese catalogue
 
 
-def test_english_is_available(client, db):
-    response = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="en")
+def test_vietnamese_even_when_the_phone_asks_for_english(client, db):
+    response = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="vi">' in response.content.decode()
+
+
+def test_english_is_available_through_the_switch(client, db):
+    client.cookies["django_language"] = "en"
+    response = client.get(reverse("accounts:login"))
     assert '<html lang="en">' in response.content.decode()
     assert "Log in" in response.content.decode()
 

@@ -65,7 +65,7 @@ def phone_page(chromium, live_server) -> Iterator[object]:  # type: ignore[no-un
 
 @pytest.fixture
 def desktop_page(chromium, live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    context = chromium.new_context(viewport=DESKTOP, locale="vi-VN")
+    context = chromium.new_context(viewport=DESKTOP)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
