@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "nested_admin",
+    "django_ratelimit",
     "accounts",
     "units",
     "assessments",
@@ -150,6 +152,13 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Embedded default is one process (runserver): a local-memory cache is shared enough for
+    # rate limits there. Production sets REDIS_URL and these checks apply again.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003"]
+
+# django-ratelimit lists django-redis but not Django's own RedisCache, which has the atomic
+# incr() it needs; its "not officially supported" warning is silenced for both cache choices.
+SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "django_ratelimit.W001"]
 
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
@@ -170,6 +179,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout"
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
 CELERY_BEAT_SCHEDULE = {
+    # Reminder e-mails N days before a survey closes (SURVEY_REMINDER_DAYS); each sent once.
+    "assessments-deadline-reminders": {
+        "task": "assessments.tasks.send_deadline_reminders",
+        "schedule": crontab(hour=8, minute=0),
+        "options": {"expires": int(timedelta(hours=12).total_seconds())},
+    },
     # Safety net behind the on-commit task after imports and edits: subtree member totals are
     # denormalised on Unit, so a lost message is repaired by the next night at the latest.
     "units-recompute-member-totals": {
@@ -223,6 +238,14 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+EVIDENCE_MAX_UPLOAD_BYTES = env_int("EVIDENCE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+# Anonymous member-survey submissions per client IP. A class on one school network may answer
+# together, so the limit is generous; a script flooding from one address is still stopped.
+MEMBER_SURVEY_RATE = env_str("MEMBER_SURVEY_RATE", "60/10m")
+# Behind a reverse proxy every request comes from the proxy: name the header carrying the client
+# address (e.g. HTTP_X_REAL_IP, set by the proxy itself) so rate limits apply per client.
+RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY") or None  # a long survey section posts many fields
 
 # --- E-mail ---------------------------------------------------------------------------------
 
@@ -233,6 +256,10 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Đoàn Số <no-reply@doanso.local>")
+# Absolute address of the site, for links in e-mails sent by background tasks.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Reminders go to units that have not submitted, this many days before a survey closes.
+SURVEY_REMINDER_DAYS = [int(d) for d in env_list("SURVEY_REMINDER_DAYS", ["7", "2"])]
 
 # --- Security (production is DEBUG=0; `manage.py check --deploy` must be clean) -------------
 
@@ -273,6 +300,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "UnitLevelEnum": "units.models.Unit.Level",
+        "UnitSectorEnum": "units.models.Unit.Sector",
+        "FrameworkStatusEnum": "assessments.models.Framework.Status",
+        "FrameworkKindEnum": "assessments.models.FrameworkKind",
+        "CampaignStatusEnum": "assessments.models.Campaign.Status",
+        "CampaignRollupEnum": "assessments.models.Campaign.Rollup",
+        "ResponseStatusEnum": "assessments.models.Response.Status",
+    },
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -283,5 +319,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # In eager mode every task would log a line into the web server's output.
+        "celery.app.trace": {"level": "INFO" if REDIS_URL else "WARNING"},
+    },
 }

@@ -3,7 +3,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from units import views as unit_views
+from dashboards import views as dashboard_views
 
 admin.site.site_header = _("Đoàn Số administration")
 admin.site.site_title = _("Đoàn Số")
@@ -12,14 +12,16 @@ admin.site.index_title = _("Framework and unit tree")
 api_urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("accounts.api_urls")),
     path("", include("units.api_urls")),
+    path("", include("assessments.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
 urlpatterns = [
-    path("", unit_views.home, name="home"),
+    path("", dashboard_views.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("units/", include("units.urls")),
+    path("", include("assessments.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_urlpatterns)),

@@ -150,7 +150,7 @@ class UnitRole(models.Model):
         verbose_name = _("unit role")
         verbose_name_plural = _("unit roles")
         constraints = [models.UniqueConstraint(fields=["user", "unit", "role"], name="unitrole_unique_user_unit_role")]
-        ordering = ["unit__path", "role"]
+        ordering = ["unit_id", "role"]  # no join: pages that show roles order them explicitly
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} — {self.unit.code}"

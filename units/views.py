@@ -23,12 +23,6 @@ IMPORT_KIND = "units"
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
-    ctx = {"roles": selectors.user_roles(request.user), "can_import": can_import_units(request.user)}
-    return render(request, "units/home.html", ctx)
-
-
-@login_required
 def unit_tree(request: HttpRequest) -> HttpResponse:
     form = UnitSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
