@@ -1,0 +1,510 @@
+"""API of the assessments app: frameworks (read), campaigns, responses, answers, member survey."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
+
+import django_filters
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Count, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django_ratelimit.core import is_ratelimited
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import generics, serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response as ApiResponse
+from rest_framework.views import APIView
+
+from units.models import Unit
+from units.permissions import can_manage_unit, visible_units_q
+
+from . import services
+from .models import Answer, Assignment, Campaign, Framework, FrameworkKind, Response
+from .permissions import campaign_get_for_user, campaigns_visible_q, response_get_for_user
+from .services import AnswerInput
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+def acting_user(request: Request) -> User | None:
+    """The authenticated user behind an API call (None for anonymous calls)."""
+    user = request.user
+    return cast("User", user) if user.is_authenticated else None
+
+
+ANSWER_VALUE_SCHEMA = {
+    "description": (
+        "Depends on the question type: level/choice → option code; multi → list of option codes; "
+        "yes_no → true/false; number → number ≥ 0; percent → number 0–100; "
+        'ratio → {"numerator": a, "denominator": b}; text → string. null clears the answer. '
+        "metric and file questions cannot be answered here."
+    ),
+    "nullable": True,
+    "oneOf": [
+        {"type": "string"},
+        {"type": "array", "items": {"type": "string"}},
+        {"type": "boolean"},
+        {"type": "number", "minimum": 0},
+        {
+            "type": "object",
+            "properties": {
+                "numerator": {"type": "number", "minimum": 0},
+                "denominator": {"type": "number", "minimum": 0},
+            },
+            "required": ["numerator", "denominator"],
+        },
+    ],
+}
+
+
+@extend_schema_field(ANSWER_VALUE_SCHEMA)
+class AnswerValueField(serializers.JSONField):
+    pass
+
+
+# --- Frameworks ---------------------------------------------------------------------------------
+
+
+class FrameworkSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Framework
+        fields = ["id", "code", "version", "kind", "name", "description", "status", "published_at"]
+
+
+class FrameworkListAPIView(generics.ListAPIView):
+    """Published and retired framework versions (drafts are for admins, in Django admin)."""
+
+    serializer_class = FrameworkSerializer
+    queryset = Framework.objects.exclude(status=Framework.Status.DRAFT).order_by("code", "-version")
+    filterset_fields = ["code", "kind", "status"]
+
+
+class FrameworkDetailAPIView(APIView):
+    @extend_schema(
+        summary="One framework version with its whole content",
+        description="The exchange format of docs/framework-format.md, plus id and status.",
+        responses={200: OpenApiResponse(description="Framework document (doanso.framework/1)")},
+    )
+    def get(self, request: Request, code: str, version: int) -> ApiResponse:
+        framework = get_object_or_404(
+            Framework.objects.exclude(status=Framework.Status.DRAFT), code=code, version=version
+        )
+        return ApiResponse({"id": framework.pk, "status": framework.status, **services.framework_to_spec(framework)})
+
+
+# --- Campaigns ----------------------------------------------------------------------------------
+
+
+class FrameworkRefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    version = serializers.IntegerField()
+    kind = serializers.CharField()
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    framework = FrameworkRefSerializer(read_only=True)
+    scope_unit: serializers.SlugRelatedField[Unit] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    expected = serializers.IntegerField(read_only=True, help_text="Units expected to answer (0 until opened).")
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "id",
+            "name",
+            "milestone",
+            "framework",
+            "period_start",
+            "period_end",
+            "opens_at",
+            "closes_at",
+            "scope_unit",
+            "levels",
+            "rollup",
+            "status",
+            "opened_at",
+            "closed_at",
+            "expected",
+        ]
+        read_only_fields = fields
+
+
+class CampaignCreateSerializer(serializers.Serializer):
+    framework_code = serializers.CharField()
+    framework_version = serializers.IntegerField()
+    name = serializers.CharField(max_length=255)
+    milestone = serializers.CharField(max_length=100)
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    opens_at = serializers.DateTimeField()
+    closes_at = serializers.DateTimeField()
+    scope_unit = serializers.CharField(help_text="Code of the scope unit (you must manage it).")
+    levels = serializers.ListField(child=serializers.ChoiceField(choices=Unit.Level.choices), allow_empty=False)
+    rollup = serializers.ChoiceField(choices=Campaign.Rollup.choices, default=Campaign.Rollup.MEAN)
+
+
+def _campaigns(user: Any) -> QuerySet[Campaign]:
+    return (
+        Campaign.objects.filter(campaigns_visible_q(user))
+        .select_related("framework", "scope_unit")
+        .annotate(expected=Count("assignments"))
+        .order_by("-opens_at", "-pk")
+    )
+
+
+class CampaignListCreateAPIView(generics.ListAPIView):
+    serializer_class = CampaignSerializer
+    filterset_fields = ["status"]
+
+    def get_queryset(self) -> QuerySet[Campaign]:
+        return _campaigns(self.request.user)
+
+    @extend_schema(
+        summary="Create a campaign",
+        request=CampaignCreateSerializer,
+        responses={201: CampaignSerializer},
+        examples=[
+            OpenApiExample(
+                "T0 of the unit survey",
+                value={
+                    "framework_code": "unit-maturity",
+                    "framework_version": 1,
+                    "name": "Khảo sát chuyển đổi số 2026",
+                    "milestone": "T0",
+                    "period_start": "2026-01-01",
+                    "period_end": "2026-06-30",
+                    "opens_at": "2026-07-01T08:00:00+07:00",
+                    "closes_at": "2026-07-31T17:00:00+07:00",
+                    "scope_unit": "HCM",
+                    "levels": ["upper_grassroots", "grassroots"],
+                    "rollup": "mean",
+                },
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request: Request) -> ApiResponse:
+        data = CampaignCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = dict(data.validated_data)
+        unit = Unit.objects.filter(visible_units_q(request.user), code=d.pop("scope_unit")).first()
+        if unit is None:
+            raise Http404
+        if not can_manage_unit(request.user, unit):
+            self.permission_denied(request, message="You do not manage this unit.")
+        framework = Framework.objects.filter(code=d.pop("framework_code"), version=d.pop("framework_version")).first()
+        if framework is None:
+            raise serializers.ValidationError({"framework_version": ["No such framework version."]})
+        try:
+            campaign = services.campaign_create(by=acting_user(request), framework=framework, scope_unit=unit, **d)
+        except ValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        return ApiResponse(
+            CampaignSerializer(_campaigns(request.user).get(pk=campaign.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+
+class CampaignDetailAPIView(APIView):
+    @extend_schema(responses={200: CampaignSerializer})
+    def get(self, request: Request, pk: int) -> ApiResponse:
+        campaign = campaign_get_for_user(request.user, pk)
+        return ApiResponse(CampaignSerializer(_campaigns(request.user).get(pk=campaign.pk)).data)
+
+
+class CampaignActionAPIView(APIView):
+    action_name = ""
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: CampaignSerializer,
+            403: OpenApiResponse(description="Not a manager"),
+            409: OpenApiResponse(description="Wrong state"),
+        },
+    )
+    def post(self, request: Request, pk: int) -> ApiResponse:
+        campaign = campaign_get_for_user(request.user, pk, action="manage")
+        try:
+            if self.action_name == "open":
+                services.campaign_open(campaign=campaign)
+            else:
+                services.campaign_close(campaign=campaign)
+        except ValidationError as exc:
+            return ApiResponse({"detail": " ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
+        return ApiResponse(CampaignSerializer(_campaigns(request.user).get(pk=campaign.pk)).data)
+
+
+# --- Responses ----------------------------------------------------------------------------------
+
+
+def answer_value(answer: Answer) -> Any:
+    """A stored answer in the API's value shape."""
+    qtype = answer.question.type
+    T = answer.question.Type
+
+    def number(value: Decimal | None) -> int | float | None:
+        if value is None:
+            return None
+        return int(value) if value == value.to_integral_value() else float(value)
+
+    if answer.is_na:
+        return None
+    if qtype in (T.LEVEL, T.CHOICE):
+        return answer.option.code if answer.option is not None else None
+    if qtype == T.MULTI:
+        return [o.code for o in answer.options.all()]
+    if qtype == T.YES_NO:
+        return answer.value_bool
+    if qtype == T.RATIO:
+        return {"numerator": number(answer.value_number), "denominator": number(answer.value_denominator)}
+    if qtype == T.TEXT:
+        return answer.value_text
+    return number(answer.value_number)
+
+
+class AnswerOutSerializer(serializers.Serializer):
+    question = serializers.CharField(source="question.code")
+    value = AnswerValueField(source="*")
+    na = serializers.BooleanField(source="is_na")
+    score = serializers.FloatField(allow_null=True, help_text="Normalised 0–1 (before evidence and roll-up rules).")
+    hidden = serializers.BooleanField(source="is_hidden", help_text="Hidden by show_if: not counted.")
+
+    def to_representation(self, instance: Answer) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["value"] = answer_value(instance)
+        return data
+
+
+class ResponseSerializer(serializers.ModelSerializer):
+    campaign = serializers.IntegerField(source="assignment.campaign_id")
+    unit = serializers.CharField(source="assignment.unit.code")
+
+    class Meta:
+        model = Response
+        fields = ["id", "campaign", "unit", "status", "version", "submitted_at", "updated_at"]
+
+
+class ResponseDetailSerializer(ResponseSerializer):
+    answers = serializers.SerializerMethodField()
+
+    class Meta(ResponseSerializer.Meta):
+        fields = [*ResponseSerializer.Meta.fields, "answers"]
+
+    @extend_schema_field(AnswerOutSerializer(many=True))
+    def get_answers(self, response: Response) -> list[dict[str, Any]]:
+        answers = sorted(services.response_answers(response).values(), key=lambda a: a.question.code)
+        return AnswerOutSerializer(answers, many=True).data  # type: ignore[return-value]
+
+
+class ResponseFilter(django_filters.FilterSet):
+    campaign = django_filters.NumberFilter(field_name="assignment__campaign_id")
+    unit = django_filters.CharFilter(field_name="assignment__unit__code", label="Unit code")
+    status = django_filters.ChoiceFilter(choices=Response.Status.choices)
+
+    class Meta:
+        model = Response
+        fields = ["campaign", "unit", "status"]
+
+
+class ResponseListAPIView(generics.ListAPIView):
+    """Unit survey responses of the units you may see. Member responses are anonymous and not listed."""
+
+    serializer_class = ResponseSerializer
+    filterset_class = ResponseFilter
+
+    def get_queryset(self) -> QuerySet[Response]:
+        return (
+            Response.objects.filter(
+                visible_units_q(self.request.user, prefix="assignment__unit__"), kind=FrameworkKind.UNIT
+            )
+            .select_related("assignment__unit")
+            .order_by("assignment__campaign_id", "assignment__unit__path")
+        )
+
+
+class ResponseDetailAPIView(APIView):
+    @extend_schema(responses={200: ResponseDetailSerializer})
+    def get(self, request: Request, pk: int) -> ApiResponse:
+        response = response_get_for_user(request.user, pk)
+        return ApiResponse(ResponseDetailSerializer(response).data)
+
+
+class AnswerInSerializer(serializers.Serializer):
+    question = serializers.CharField(help_text="Question code")
+    value = AnswerValueField(required=False, allow_null=True)
+    na = serializers.BooleanField(default=False, help_text="Answer “not applicable” (if the question allows it).")
+
+
+class AnswersPutSerializer(serializers.Serializer):
+    version = serializers.IntegerField(help_text="The version you loaded; a stale one gets 409 and nothing is written.")
+    answers = AnswerInSerializer(many=True)
+
+
+CONFLICT = OpenApiResponse(
+    description="Version conflict or wrong state: nothing was written.",
+    examples=[
+        OpenApiExample(
+            "Conflict",
+            value={"detail": "This survey was saved elsewhere in the meantime (now version 5).", "current_version": 5},
+        )
+    ],
+)
+
+
+def _error_response(exc: Exception, *, field_errors_under: str | None = None) -> ApiResponse:
+    """409 for conflicts and wrong states, 400 with messages by field (or question code)."""
+    if isinstance(exc, services.VersionConflict):
+        return ApiResponse(
+            {"detail": str(exc), "current_version": exc.current_version}, status=status.HTTP_409_CONFLICT
+        )
+    if not isinstance(exc, ValidationError):
+        raise exc
+    if not hasattr(exc, "error_dict"):  # NotEditable and other state errors
+        return ApiResponse({"detail": " ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
+    body = {field_errors_under: exc.message_dict} if field_errors_under else exc.message_dict
+    return ApiResponse(body, status=status.HTTP_400_BAD_REQUEST)
+
+
+class ResponseAnswersAPIView(APIView):
+    @extend_schema(
+        summary="Save answers (optimistic locking)",
+        request=AnswersPutSerializer,
+        responses={
+            200: ResponseDetailSerializer,
+            400: OpenApiResponse(description="Invalid values, by question code"),
+            409: CONFLICT,
+        },
+        examples=[
+            OpenApiExample(
+                "Answers of several types",
+                value={
+                    "version": 3,
+                    "answers": [
+                        {"question": "NT.1.a", "value": True},
+                        {"question": "HH.1.a", "value": 6},
+                        {"question": "DL.1.a", "value": {"numerator": 24, "denominator": 30}},
+                        {"question": "TT.3.a", "value": None, "na": True},
+                    ],
+                },
+                request_only=True,
+            )
+        ],
+    )
+    def put(self, request: Request, pk: int) -> ApiResponse:
+        response = response_get_for_user(request.user, pk, action="edit")
+        data = AnswersPutSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        inputs = [
+            AnswerInput(question=a["question"], value=a.get("value"), na=a["na"])
+            for a in data.validated_data["answers"]
+        ]
+        try:
+            response = services.response_save_answers(
+                response=response, version=data.validated_data["version"], answers=inputs, by=acting_user(request)
+            )
+        except (services.VersionConflict, ValidationError) as exc:
+            return _error_response(exc, field_errors_under="answers")
+        return ApiResponse(ResponseDetailSerializer(response).data)
+
+
+class VersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(required=False, help_text="If given, must be the current version.")
+
+
+class CommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ResponseTransitionAPIView(APIView):
+    transition = ""
+
+    @extend_schema(
+        request=CommentSerializer,
+        responses={
+            200: ResponseSerializer,
+            400: OpenApiResponse(description="Missing answers or comment"),
+            409: CONFLICT,
+        },
+    )
+    def post(self, request: Request, pk: int) -> ApiResponse:
+        response = response_get_for_user(request.user, pk, action="edit" if self.transition == "submit" else "review")
+        body = CommentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        comment = body.validated_data["comment"]
+        try:
+            if self.transition == "submit":
+                version = VersionSerializer(data=request.data)
+                version.is_valid(raise_exception=True)
+                response = services.response_submit(
+                    response=response, by=acting_user(request), version=version.validated_data.get("version")
+                )
+            elif self.transition == "return":
+                response = services.response_return(response=response, by=acting_user(request), comment=comment)
+            else:
+                response = services.response_approve(response=response, by=acting_user(request), comment=comment)
+        except (services.VersionConflict, ValidationError) as exc:
+            return _error_response(exc, field_errors_under="answers" if self.transition == "submit" else None)
+        return ApiResponse(ResponseSerializer(response).data)
+
+
+# --- Member survey ------------------------------------------------------------------------------
+
+
+class MemberSubmitSerializer(serializers.Serializer):
+    target_group = serializers.CharField(help_text="Code of a target group of the framework")
+    answers = AnswerInSerializer(many=True)
+
+
+class MemberSurveyAPIView(APIView):
+    """Anonymous: no account, no personal data. Throttled per client address."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+    @extend_schema(
+        summary="Submit a member survey by its link token",
+        request=MemberSubmitSerializer,
+        responses={
+            201: OpenApiResponse(description="Received"),
+            400: OpenApiResponse(description="Missing or invalid answers"),
+            404: OpenApiResponse(description="Unknown link"),
+            409: OpenApiResponse(description="Survey closed"),
+            429: OpenApiResponse(description="Too many submissions from this address"),
+        },
+    )
+    def post(self, request: Request, token: str) -> ApiResponse:
+        assignment = Assignment.objects.filter(
+            member_token=token, campaign__framework__kind=FrameworkKind.MEMBER
+        ).first()
+        if assignment is None:
+            raise Http404
+        if is_ratelimited(
+            request._request,
+            group="member-survey",
+            key="ip",
+            rate=settings.MEMBER_SURVEY_RATE,
+            method="POST",
+            increment=True,
+        ):
+            return ApiResponse(
+                {"detail": "Too many submissions from this address; try again in a few minutes."}, status=429
+            )
+        data = MemberSubmitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        inputs = [
+            AnswerInput(question=a["question"], value=a.get("value"), na=a["na"])
+            for a in data.validated_data["answers"]
+        ]
+        try:
+            services.member_response_submit(
+                assignment=assignment, target_group=data.validated_data["target_group"], answers=inputs
+            )
+        except ValidationError as exc:
+            return _error_response(
+                exc, field_errors_under=None if "target_group" in getattr(exc, "error_dict", {}) else "answers"
+            )
+        return ApiResponse({"detail": "Received. Thank you!"}, status=status.HTTP_201_CREATED)
