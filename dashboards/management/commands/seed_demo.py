@@ -4,8 +4,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.test.utils import override_settings
 from django.utils.translation import gettext as _
 
+from assessments.demo import seed_assessments
 from units.demo import DEMO_PASSWORD, DEMO_USERS, seed_units
 
 
@@ -25,9 +27,20 @@ class Command(BaseCommand):
                     "use --force if you really mean it."
                 )
             )
+        # Demo returns and reminders must not e-mail anyone, whatever EMAIL_BACKEND says.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            self._seed()
+
+    def _seed(self) -> None:
         plan = seed_units()
         summary = plan.summary
         self.stdout.write(_("Units: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.") % summary)
+        unit_campaign, member_campaign = seed_assessments()
+        for campaign in (unit_campaign, member_campaign):
+            self.stdout.write(
+                _("Campaign “%(name)s”: %(count)d units expected.")
+                % {"name": campaign.name, "count": campaign.assignments.count()}
+            )
         self.stdout.write(_("Demo users (password %(password)s):") % {"password": DEMO_PASSWORD})
         for user in DEMO_USERS:
             self.stdout.write(f"  {user.username:<22} {user.note}")
