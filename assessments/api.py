@@ -8,19 +8,21 @@ from typing import TYPE_CHECKING, Any, cast
 import django_filters
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_ratelimit.core import is_ratelimited
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
 from units.models import Unit
-from units.permissions import can_manage_unit, visible_units_q
+from units.permissions import can_manage_unit, unit_get_for_user, visible_units_q
 
 from . import services
 from .models import Answer, Assignment, Campaign, Framework, FrameworkKind, Response
@@ -508,3 +510,113 @@ class MemberSurveyAPIView(APIView):
                 exc, field_errors_under=None if "target_group" in getattr(exc, "error_dict", {}) else "answers"
             )
         return ApiResponse({"detail": "Received. Thank you!"}, status=status.HTTP_201_CREATED)
+
+
+# --- Scores -------------------------------------------------------------------------------------
+
+
+class ScoreBlockSerializer(serializers.Serializer):
+    overall = serializers.FloatField(allow_null=True, help_text="0–100")
+    level = serializers.CharField(allow_null=True, help_text="Name of the maturity band")
+    domains = serializers.DictField(
+        child=serializers.FloatField(allow_null=True), help_text="Domain code → 0–100 or null"
+    )
+
+
+class SubtreeScoreSerializer(ScoreBlockSerializer):
+    responded = serializers.IntegerField(help_text="Expected units with a counted response")
+    expected = serializers.IntegerField(help_text="Units expected to answer (the snapshot taken at opening)")
+
+
+class GroupScoreSerializer(serializers.Serializer):
+    responses = serializers.IntegerField()
+    overall = serializers.FloatField(allow_null=True, help_text="null when suppressed")
+    suppressed = serializers.BooleanField(help_text="Fewer than 5 responses: the score is not shown")
+
+
+class MemberScoreSerializer(serializers.Serializer):
+    overall = serializers.FloatField(allow_null=True)
+    responses = serializers.IntegerField()
+    by_target_group = serializers.DictField(child=GroupScoreSerializer())
+
+
+class UnitScorePayloadSerializer(serializers.Serializer):
+    unit = serializers.CharField()
+    campaign = serializers.IntegerField()
+    response = ScoreBlockSerializer(allow_null=True, help_text="The unit's own counted response (unit surveys)")
+    subtree = SubtreeScoreSerializer(help_text="Roll-up over the unit's subtree, the unit included")
+    members = MemberScoreSerializer(allow_null=True, help_text="Member surveys only")
+    delta = serializers.FloatField(
+        allow_null=True, help_text="Subtree overall minus the previous campaign's (same framework code)"
+    )
+    rank = serializers.IntegerField(allow_null=True, help_text="Position among siblings of the same sector, 1 = best")
+    computed_at = serializers.DateTimeField(allow_null=True)
+    stale = serializers.BooleanField(help_text="Changes are waiting to be scored (seconds, normally)")
+
+
+SCORE_EXAMPLE = {
+    "unit": "HCM-PSG",
+    "campaign": 1,
+    "response": {"overall": 61.5, "level": "Hình thành", "domains": {"NT": 75.0, "HH": 48.0}},
+    "subtree": {
+        "overall": 54.2,
+        "level": "Bắt đầu",
+        "domains": {"NT": 60.1, "HH": 47.3},
+        "responded": 4,
+        "expected": 6,
+    },
+    "members": None,
+    "delta": 6.3,
+    "rank": 2,
+    "computed_at": "2026-11-27T10:15:00+07:00",
+    "stale": False,
+}
+
+
+class ScoresAPIView(APIView):
+    @extend_schema(
+        summary="Scores of a unit, or of a unit's children, in a campaign",
+        parameters=[
+            OpenApiParameter("campaign", int, required=True),
+            OpenApiParameter("unit", str, description="Unit code: that unit's scores"),
+            OpenApiParameter("parent", str, description="Unit code: its children's scores, paginated"),
+        ],
+        responses={200: UnitScorePayloadSerializer, 404: OpenApiResponse(description="Campaign or unit not visible")},
+        examples=[OpenApiExample("A ward union", value=SCORE_EXAMPLE, response_only=True)],
+    )
+    def get(self, request: Request) -> ApiResponse:
+        from .scoring.selectors import score_payloads
+
+        try:
+            campaign_id = int(request.query_params.get("campaign", ""))
+        except ValueError:
+            return ApiResponse({"campaign": ["Give a campaign id."]}, status=status.HTTP_400_BAD_REQUEST)
+        campaign = campaign_get_for_user(request.user, campaign_id)
+        unit_code, parent_code = request.query_params.get("unit"), request.query_params.get("parent")
+        if bool(unit_code) == bool(parent_code):
+            return ApiResponse({"detail": "Give either unit or parent."}, status=status.HTTP_400_BAD_REQUEST)
+        if unit_code:
+            unit = unit_get_for_user(request.user, unit_code)
+            return ApiResponse(UnitScorePayloadSerializer(score_payloads(campaign, [unit])[0]).data)
+        parent = unit_get_for_user(request.user, parent_code or "")
+        children = Unit.objects.filter(path__startswith=parent.path, depth=parent.depth + 1).order_by("name")
+        paginator = PageNumberPagination()
+        page: list[Unit] = paginator.paginate_queryset(children, request, view=self) or []
+        return paginator.get_paginated_response(
+            UnitScorePayloadSerializer(score_payloads(campaign, page), many=True).data
+        )
+
+
+class CampaignRecomputeAPIView(APIView):
+    @extend_schema(
+        summary="Recompute every score of a campaign (managers)",
+        request=None,
+        responses={202: OpenApiResponse(description="Queued; scores follow within seconds to minutes")},
+    )
+    def post(self, request: Request, pk: int) -> ApiResponse:
+        from .scoring.services import scores_request_rebuild
+
+        campaign = campaign_get_for_user(request.user, pk, action="manage")
+        with transaction.atomic():
+            scores_request_rebuild(campaign_id=campaign.pk)
+        return ApiResponse({"detail": "Recomputation queued."}, status=status.HTTP_202_ACCEPTED)

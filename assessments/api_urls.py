@@ -11,6 +11,8 @@ urlpatterns = [
     path(
         "campaigns/<int:pk>/close/", api.CampaignActionAPIView.as_view(action_name="close"), name="api-campaign-close"
     ),
+    path("campaigns/<int:pk>/recompute/", api.CampaignRecomputeAPIView.as_view(), name="api-campaign-recompute"),
+    path("scores/", api.ScoresAPIView.as_view(), name="api-scores"),
     path("responses/", api.ResponseListAPIView.as_view(), name="api-response-list"),
     path("responses/<int:pk>/", api.ResponseDetailAPIView.as_view(), name="api-response-detail"),
     path("responses/<int:pk>/answers/", api.ResponseAnswersAPIView.as_view(), name="api-response-answers"),

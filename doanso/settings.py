@@ -179,6 +179,18 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout"
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
 CELERY_BEAT_SCHEDULE = {
+    # Scores whose task was lost (Redis or the worker was down) are recomputed within a minute.
+    "assessments-sweep-pending-scores": {
+        "task": "assessments.tasks.sweep_pending_scores",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 50},
+    },
+    # Full rebuild of open campaigns: a safety net behind the incremental path.
+    "assessments-rebuild-open-campaigns": {
+        "task": "assessments.tasks.rebuild_open_campaigns",
+        "schedule": crontab(hour=1, minute=30),
+        "options": {"expires": int(timedelta(hours=6).total_seconds())},
+    },
     # Reminder e-mails N days before a survey closes (SURVEY_REMINDER_DAYS); each sent once.
     "assessments-deadline-reminders": {
         "task": "assessments.tasks.send_deadline_reminders",

@@ -109,6 +109,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     needs = {
         "celery_worker": ("redis", "postgres"),
+        "postgres": ("postgres",),
         "browser": ("chromium",),
         "gettext": ("gettext",),
     }

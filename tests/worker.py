@@ -7,6 +7,7 @@ it never picks up messages of a developer's own worker (or leaves any behind).
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -28,13 +29,16 @@ def _database_url() -> str:
 
 
 class WorkerProcess:
-    def __init__(self, queue: str, log_path: Path):
+    def __init__(self, queue: str, log_path: Path, broker_url: str | None = None):
         self.queue = queue
         self.log_path = log_path
+        self.broker_url = broker_url
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         env = {**os.environ, "DATABASE_URL": _database_url(), "CELERY_TASK_DEFAULT_QUEUE": self.queue}
+        if self.broker_url:
+            env["REDIS_URL"] = self.broker_url
         self.log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [
@@ -106,3 +110,63 @@ def wait_until(predicate, *, timeout: float = 30.0, interval: float = 0.2) -> bo
             return True
         time.sleep(interval)
     return bool(predicate())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RedisServer:
+    """A private redis-server process the test can stop and start again."""
+
+    def __init__(self, workdir: Path):
+        self.port = free_port()
+        self.workdir = workdir
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        import redis
+
+        assert wait_until(lambda: _pings(redis, self.url), timeout=10), "private redis-server did not start"
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+def _pings(redis_module: object, url: str) -> bool:
+    try:
+        return bool(redis_module.Redis.from_url(url, socket_connect_timeout=0.5).ping())  # type: ignore[attr-defined]
+    except Exception:
+        return False
+
+
+def use_broker(url: str) -> None:
+    """Point this process's Celery app at another broker (dropping pooled connections)."""
+    app.conf.broker_url = url
+    app._pool = None
+    app.amqp._producer_pool = None

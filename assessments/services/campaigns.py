@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from units.models import Unit
 
 from ..models import Assignment, Campaign, Framework, FrameworkKind, Response
+from ..scoring.services import scores_request_rebuild
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -112,6 +113,7 @@ def campaign_open(*, campaign: Campaign) -> int:
         Response.objects.bulk_create(
             [Response(assignment=a, kind=FrameworkKind.UNIT) for a in assignments.iterator()], batch_size=2000
         )
+    scores_request_rebuild(campaign_id=campaign.pk)  # coverage rows (0 of N) from the start
     return len(units)
 
 

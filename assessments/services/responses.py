@@ -29,6 +29,7 @@ from ..models import (
     Response,
     ResponseTransition,
 )
+from ..scoring.services import scores_mark_stale
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -287,6 +288,7 @@ def _transition(
         )
     ResponseTransition.objects.create(response=response, from_status=current, to_status=to, by=by, comment=comment)
     response.refresh_from_db()
+    scores_mark_stale(campaign_id=response.assignment.campaign_id, response_id=response.pk)
     return response
 
 
@@ -424,4 +426,5 @@ def member_response_submit(*, assignment: Assignment, target_group: str, answers
     _write_answers(response, [p for p in parsed if visible[p.question.pk]])
     response_refresh_derived(response, questions)
     ResponseTransition.objects.create(response=response, from_status=S.DRAFT, to_status=S.SUBMITTED, by=None, at=now)
+    scores_mark_stale(campaign_id=assignment.campaign_id, response_id=response.pk)
     return response

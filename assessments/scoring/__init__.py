@@ -1,0 +1,1 @@
+"""Scores of responses and unit subtrees, computed in SQL (DESIGN.md §3–§4)."""
