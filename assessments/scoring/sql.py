@@ -236,6 +236,8 @@ def build_member_response_scores(
             GROUP BY ind.response_id, ind.unit_id, ind.target_group, ind.domain_id""",
         [campaign_id, *params],
     )
+    # Without these, SQLite joins the temporary tables row by row (PostgreSQL would hash them).
+    execute(f"CREATE INDEX {MEMBER_RESPONSE_DOMAIN}_response ON {MEMBER_RESPONSE_DOMAIN} (response_id)")
     execute(
         f"""CREATE TEMP TABLE {MEMBER_RESPONSE} AS
             SELECT r.id AS response_id, asg.unit_id, r.target_group,
@@ -249,6 +251,7 @@ def build_member_response_scores(
             GROUP BY r.id, asg.unit_id, r.target_group""",
         [campaign_id, *params],
     )
+    execute(f"CREATE INDEX {MEMBER_RESPONSE}_unit ON {MEMBER_RESPONSE} (unit_id)")
 
 
 def build_own_partials(
