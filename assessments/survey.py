@@ -13,6 +13,7 @@ from typing import Any
 from django.http import QueryDict
 
 from .models import Answer, Domain, Evidence, Indicator, Question, Response
+from .scoring.metrics import MetricValue
 from .services import AnswerInput
 from .services.responses import is_answered
 
@@ -55,6 +56,7 @@ class QuestionView:
     denominator: str = ""
     is_na: bool = False
     errors: list[str] = field(default_factory=list)
+    metric: MetricValue | None = None  # metric questions: the value computed from records
 
     @property
     def show_if_code(self) -> str:
@@ -128,6 +130,7 @@ def build_sections(
     posted: QueryDict | None = None,
     posted_codes: set[str] | None = None,
     errors: dict[str, list[str]] | None = None,
+    metrics: dict[str, MetricValue] | None = None,
 ) -> list[SectionView]:
     """The survey by domain and indicator with progress per section. ``posted`` values replace
     the stored ones for the questions in ``posted_codes`` (the section the user just sent)."""
@@ -147,6 +150,8 @@ def build_sections(
         use_posted = posted if posted_codes and q.code in posted_codes else None
         view = question_view(q, answers.get(q.pk), visible[q.pk], use_posted)
         view.errors = errors.get(q.code, [])
+        if q.type == T.METRIC and metrics is not None:
+            view.metric = metrics.get(q.metric)
         indicators[q.indicator_id].questions.append(view)
         if q.required and visible[q.pk] and q.type != T.METRIC:
             section.required += 1

@@ -16,7 +16,7 @@ import random
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -92,12 +92,16 @@ def _copy_rows(model: Any, columns: Sequence[str], rows: Iterable[Sequence[Any]]
             buffer.seek(0)
             raw.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
         return count
+
+    def adapt(row: Sequence[Any]) -> list[Any]:  # datetimes as Django stores them on SQLite (UTC text)
+        return [connection.ops.adapt_datetimefield_value(v) if isinstance(v, datetime) else v for v in row]
+
     placeholders = ", ".join(["%s"] * len(columns))
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
     with connection.cursor() as cursor:
         chunk: list[Sequence[Any]] = []
         for row in rows:
-            chunk.append(row)
+            chunk.append(adapt(row))
             if len(chunk) >= 50_000:
                 cursor.executemany(sql, chunk)
                 count += len(chunk)

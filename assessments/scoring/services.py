@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 
 from django.db import transaction
 from django.db.models import Count, Max, Q
@@ -35,6 +36,8 @@ class ScoringPlan:
     max_depth: int
     previous_id: int | None
     one_question_per_indicator: bool
+    period_start: date
+    period_end: date
 
 
 def campaign_previous(campaign: Campaign) -> Campaign | None:
@@ -60,6 +63,8 @@ def _plan(campaign: Campaign) -> ScoringPlan:
         scope_depth=campaign.scope_unit.depth,
         max_depth=max_depth,
         previous_id=previous.pk if previous else None,
+        period_start=campaign.period_start,
+        period_end=campaign.period_end,
         one_question_per_indicator=not (
             Question.objects.filter(framework_id=campaign.framework_id, scored=True)
             .exclude(type__in=Question.UNSCORED_TYPES)
@@ -81,6 +86,7 @@ def _score_responses(plan: ScoringPlan, response_ids: list[int] | None, now: obj
     if not plan.unit_survey:
         return
     sql.delete_response_scores(plan.campaign_id, response_ids)
+    sql.build_metric_values(range(plan.scope_depth, plan.max_depth + 1), plan.period_start, plan.period_end)
     sql.insert_indicator_scores(plan.campaign_id, response_ids, now)  # type: ignore[arg-type]
     sql.insert_domain_scores(plan.campaign_id, response_ids, now)  # type: ignore[arg-type]
     sql.insert_response_scores(plan.campaign_id, response_ids, now)  # type: ignore[arg-type]
@@ -207,3 +213,31 @@ def scores_request_rebuild(*, campaign_id: int) -> None:
 
 def campaigns_with_pending_scores() -> list[int]:
     return sorted(set(ScoreDirty.objects.values_list("campaign_id", flat=True)))
+
+
+def scores_mark_records_changed(*, unit: Unit, moments: list[date]) -> int:
+    """An activity or payment of ``unit`` dated ``moments`` was added, changed or removed.
+
+    Metric questions of open unit campaigns whose period covers one of the dates count the records
+    of each assigned unit's subtree: the unit's and its ancestors' scores are stale. Returns how
+    many (campaign, unit) pairs were marked.
+    """
+    from ..models import Assignment
+
+    if not moments:
+        return 0
+    period = Q()
+    for moment in moments:
+        period |= Q(period_start__lte=moment, period_end__gte=moment)
+    campaigns = (
+        Campaign.objects.filter(period, status=Campaign.Status.OPEN, framework__kind=FrameworkKind.UNIT)
+        .filter(framework__questions__type=Question.Type.METRIC)
+        .distinct()
+    )
+    ancestry = [unit.path[: Unit.steplen * d] for d in range(1, unit.depth + 1)]
+    pairs = list(
+        Assignment.objects.filter(campaign__in=campaigns, unit__path__in=ancestry).values_list("campaign_id", "unit_id")
+    )
+    for campaign_id, unit_id in pairs:
+        scores_mark_stale(campaign_id=campaign_id, unit_id=unit_id)
+    return len(pairs)

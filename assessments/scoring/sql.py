@@ -14,7 +14,7 @@ a scored answer of an indicator that requires evidence and has none.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db import connection
@@ -24,6 +24,7 @@ from units.models import Unit
 from ..models import (
     Answer,
     Assignment,
+    Campaign,
     Domain,
     Evidence,
     Indicator,
@@ -36,6 +37,7 @@ from ..models import (
     UnitGroupScore,
     UnitScore,
 )
+from .metrics import sources as metric_sources
 
 COUNTED = "('submitted', 'approved')"
 STEP = Unit.steplen
@@ -51,6 +53,7 @@ class T:
     evidence = Evidence._meta.db_table
     response = Response._meta.db_table
     assignment = Assignment._meta.db_table
+    campaign = Campaign._meta.db_table
     unit = Unit._meta.db_table
     rscore = ResponseScore._meta.db_table
     rdscore = ResponseDomainScore._meta.db_table
@@ -61,8 +64,11 @@ class T:
 
 
 def execute(sql: str, params: Sequence[Any] = ()) -> int:
+    # Raw SQL gets no field-aware conversion: store and compare datetimes the way Django does
+    # (UTC text on SQLite; a comparison with an offset string there would be silently wrong).
+    adapted = [connection.ops.adapt_datetimefield_value(p) if isinstance(p, datetime) else p for p in params]
     with connection.cursor() as cursor:
-        cursor.execute(sql, list(params))
+        cursor.execute(sql, adapted)
         return cursor.rowcount
 
 
@@ -94,6 +100,20 @@ def _effective_score() -> str:
     END"""
 
 
+METRICS = "doanso_tmp_metric"
+
+
+def build_metric_values(depths: Sequence[int], start: date, end: date) -> None:
+    """Metric values (0–100) per unit subtree over the campaign period, from the registered
+    sources (activities and payments), into a temporary table keyed by the unit's path."""
+    execute(f"DROP TABLE IF EXISTS {METRICS}")
+    execute(f"CREATE TEMP TABLE {METRICS} (prefix VARCHAR(255), metric VARCHAR(60), value DOUBLE PRECISION)")
+    for source in metric_sources():
+        rows, params = source.rows_sql(depths, start, end)
+        execute(f"INSERT INTO {METRICS} (prefix, metric, value) {rows}", params)
+    execute(f"CREATE INDEX {METRICS}_prefix ON {METRICS} (prefix, metric)")
+
+
 def _indicator_scores_select(campaign_id: int, response_ids: Sequence[int] | None) -> tuple[str, list[Any]]:
     """SELECT response_id, indicator_id, domain_id, wi, score — one row per answered indicator.
 
@@ -113,10 +133,22 @@ def _indicator_scores_select(campaign_id: int, response_ids: Sequence[int] | Non
             JOIN {T.question} q ON q.id = a.question_id
             JOIN {T.indicator} i ON i.id = q.indicator_id
             WHERE {where}
+            UNION ALL
+            -- metric questions: computed from the unit's records (not claims: no evidence rule)
+            SELECT r.id, q.indicator_id, i.domain_id,
+                   CAST(i.weight AS DOUBLE PRECISION), CAST(q.weight AS DOUBLE PRECISION), m.value / 100.0
+            FROM {T.response} r
+            JOIN {T.assignment} asg ON asg.id = r.assignment_id
+            JOIN {T.campaign} c ON c.id = asg.campaign_id
+            JOIN {T.unit} au ON au.id = asg.unit_id
+            JOIN {T.question} q ON q.framework_id = c.framework_id AND q.type = 'metric' AND q.scored = TRUE
+            JOIN {T.indicator} i ON i.id = q.indicator_id
+            LEFT JOIN {METRICS} m ON m.prefix = au.path AND m.metric = q.metric
+            WHERE {where}
         ) x
         GROUP BY x.response_id, x.indicator_id, x.domain_id, x.wi
     """
-    return sql, params
+    return sql, [*params, *params]
 
 
 def insert_indicator_scores(campaign_id: int, response_ids: Sequence[int] | None, now: datetime) -> int:
@@ -185,7 +217,7 @@ def delete_response_scores(campaign_id: int, response_ids: Sequence[int] | None)
 
 OWN_UNIT, OWN_DOMAIN, OWN_GROUP = "doanso_tmp_own_unit", "doanso_tmp_own_domain", "doanso_tmp_own_group"
 MEMBER_RESPONSE_DOMAIN, MEMBER_RESPONSE = "doanso_tmp_member_response_domain", "doanso_tmp_member_response"
-TEMP_TABLES = (OWN_UNIT, OWN_DOMAIN, OWN_GROUP, MEMBER_RESPONSE_DOMAIN, MEMBER_RESPONSE)
+TEMP_TABLES = (OWN_UNIT, OWN_DOMAIN, OWN_GROUP, MEMBER_RESPONSE_DOMAIN, MEMBER_RESPONSE, METRICS)
 
 
 def _weight(members: bool) -> str:

@@ -21,6 +21,7 @@ from .. import services
 from ..forms import EvidenceForm, ReviewForm
 from ..models import Indicator, Question, Response
 from ..permissions import evidence_get_for_user, response_get_for_user
+from ..scoring.metrics import unit_metric_values
 from ..selectors import response_evidence
 from ..survey import answers_from_post, build_sections
 
@@ -42,6 +43,7 @@ def _survey_context(
     questions = services.framework_questions(campaign.framework_id)
     answers = services.response_answers(response)
     visible = services.visibility(questions, answers, response.target_group)
+    metrics = unit_metric_values(assignment.unit, campaign.period_start, campaign.period_end)
     sections = build_sections(
         response,
         questions,
@@ -51,6 +53,7 @@ def _survey_context(
         posted=posted,
         posted_codes=posted_codes,
         errors=errors,
+        metrics=metrics,
     )
     if not sections:
         raise Http404
