@@ -38,10 +38,12 @@ def test_member_answers_anonymously_by_link_on_a_phone_and_a_flood_is_throttled(
     expect(page.get_by_text("Bạn đã trả lời khảo sát này")).to_be_visible()
     context.close()
 
-    # A script flooding from one address gets the throttle page.
+    # A script flooding from one address gets the throttle page. The limit counts in fixed one-minute
+    # windows: of three quick tries at most one window boundary falls between them, so at least one
+    # try is over the limit whatever the clock says.
     settings.MEMBER_SURVEY_RATE = "1/m"
     statuses = []
-    for _ in range(2):
+    for _ in range(3):
         flood = chromium.new_context(viewport=PHONE)
         flood_page = flood.new_page()
         flood_page.goto(url)
@@ -53,6 +55,7 @@ def test_member_answers_anonymously_by_link_on_a_phone_and_a_flood_is_throttled(
             flood_page.get_by_role("button", name="Gửi câu trả lời").click()
         statuses.append(navigation.value.status if navigation.value else None)
         flood.close()
-    assert statuses[-1] == 429
-    assert Response.objects.filter(assignment=assignment, kind="member").count() == 2
+    assert 429 in statuses and set(statuses) <= {200, 429}
+    accepted = statuses.count(200)
+    assert Response.objects.filter(assignment=assignment, kind="member").count() == 1 + accepted
     cache.clear()
