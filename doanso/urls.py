@@ -13,6 +13,7 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("accounts.api_urls")),
     path("", include("units.api_urls")),
     path("", include("assessments.api_urls")),
+    path("", include("activities.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -22,6 +23,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("units/", include("units.urls")),
     path("", include("assessments.urls")),
+    path("", include("activities.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_urlpatterns)),

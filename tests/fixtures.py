@@ -97,3 +97,17 @@ def client_for(db: None) -> Callable[[object], Client]:
 @pytest.fixture
 def password() -> str:
     return PASSWORD
+
+
+@pytest.fixture
+def reference_data(db: None) -> None:
+    """The bank BINs, dues rates and dues split of the data migration.
+
+    Transactional tests (live server, real worker) flush every table afterwards, migration data
+    included, so tests that need the reference rows load them again with the migration's own code.
+    """
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("activities.migrations.0002_reference_data").load(apps, None)

@@ -7,7 +7,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.test.utils import override_settings
 from django.utils.translation import gettext as _
 
+from activities.demo import seed_records
 from assessments.demo import seed_assessments
+from assessments.scoring.services import scores_rebuild_campaign
 from units.demo import DEMO_PASSWORD, DEMO_USERS, seed_units
 
 
@@ -36,6 +38,11 @@ class Command(BaseCommand):
         summary = plan.summary
         self.stdout.write(_("Units: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.") % summary)
         unit_campaign, member_campaign = seed_assessments()
+        records = seed_records()
+        if records["activities"]:
+            self.stdout.write(_("Records: %(activities)d activities, %(payments)d payments.") % records)
+        for campaign in (unit_campaign, member_campaign):  # metric questions count the records
+            scores_rebuild_campaign(campaign_id=campaign.pk)
         for campaign in (unit_campaign, member_campaign):
             self.stdout.write(
                 _("Campaign “%(name)s”: %(count)d units expected.")

@@ -1,0 +1,350 @@
+"""API: /api/v1/activities/ and /api/v1/payments/ (CRUD, scoped like the pages), VietQR payloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from units.models import Unit
+from units.permissions import can_edit_unit_data, can_view_unit, visible_units_q
+
+from . import services
+from .metrics import period_bounds
+from .models import Activity, Payment, UnitBankAccount
+from .permissions import activity_get_for_user, payment_get_for_user
+from .vietqr import build_payload, qr_svg
+from .views.payments import payment_note
+
+CONFLICT = OpenApiResponse(
+    description="Changed by someone else since you loaded it (version differs); nothing written."
+)
+
+
+def _unit_for_writing(user: Any, unit: Unit) -> Unit:
+    if not can_view_unit(user, unit):
+        raise Http404
+    if not can_edit_unit_data(user, unit):
+        raise PermissionDenied("Only the unit's secretary, deputy or staff record its data.")
+    return unit
+
+
+def _conflict(exc: services.RecordConflict) -> Response:
+    return Response({"detail": str(exc), "current_version": exc.current_version}, status=status.HTTP_409_CONFLICT)
+
+
+def _invalid(exc: ValidationError) -> Response:
+    body = exc.message_dict if hasattr(exc, "error_dict") else {"detail": " ".join(exc.messages)}
+    return Response(body, status=status.HTTP_400_BAD_REQUEST)
+
+
+class RecordFilter(django_filters.FilterSet):
+    unit = django_filters.CharFilter(
+        method="filter_unit", label="Unit code (with subtree=true: and the units below it)"
+    )
+    subtree = django_filters.BooleanFilter(method="noop")
+    start = django_filters.DateFilter(method="filter_start", label="From this day")
+    end = django_filters.DateFilter(method="filter_end", label="Until this day (included)")
+
+    moment_field = "starts_at"
+
+    def noop(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        return queryset
+
+    def filter_unit(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        unit = Unit.objects.filter(code=value).first()
+        if unit is None:
+            return queryset.none()
+        if self.data.get("subtree") in ("true", "1", "True"):
+            return queryset.filter(unit__path__startswith=unit.path)
+        return queryset.filter(unit=unit)
+
+    def filter_start(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        return queryset.filter(**{f"{self.moment_field}__gte": period_bounds(value, value)[0]})
+
+    def filter_end(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        return queryset.filter(**{f"{self.moment_field}__lt": period_bounds(value, value)[1]})
+
+
+class ActivityFilter(RecordFilter):
+    class Meta:
+        model = Activity
+        fields = ["unit", "subtree", "start", "end", "mode", "category"]
+
+
+class PaymentFilter(RecordFilter):
+    moment_field = "moment"
+
+    class Meta:
+        model = Payment
+        fields = ["unit", "subtree", "start", "end", "purpose", "channel", "status"]
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    unit: serializers.SlugRelatedField[Unit] = serializers.SlugRelatedField(
+        slug_field="code", queryset=Unit.objects.all()
+    )
+    version = serializers.IntegerField(
+        required=False, help_text="Read: the current version. Update: send the version you loaded (409 if it changed)."
+    )
+
+    class Meta:
+        model = Activity
+        fields = [
+            "id",
+            "unit",
+            "title",
+            "category",
+            "starts_at",
+            "mode",
+            "platform",
+            "participants",
+            "digital_registration",
+            "digital_checkin",
+            "e_document",
+            "notes",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+ACTIVITY_EXAMPLE = {
+    "unit": "HCM-PSG-01-1",
+    "title": "Sinh hoạt chi đoàn tháng 11",
+    "category": "meeting",
+    "starts_at": "2026-11-20T19:30:00+07:00",
+    "mode": "hybrid",
+    "platform": "Google Meet",
+    "participants": 24,
+    "digital_registration": True,
+    "digital_checkin": True,
+    "e_document": False,
+    "notes": "",
+}
+
+
+@extend_schema_view(
+    create=extend_schema(examples=[OpenApiExample("An activity", value=ACTIVITY_EXAMPLE, request_only=True)]),
+    update=extend_schema(responses={200: ActivitySerializer, 409: CONFLICT}),
+    partial_update=extend_schema(responses={200: ActivitySerializer, 409: CONFLICT}),
+)
+class ActivityViewSet(viewsets.ModelViewSet):
+    """Activities of the units you may see; recorded and changed by the unit's own editors."""
+
+    serializer_class = ActivitySerializer
+    filterset_class = ActivityFilter
+
+    def get_queryset(self) -> QuerySet[Activity]:
+        return (
+            Activity.objects.filter(visible_units_q(self.request.user, prefix="unit__"))
+            .select_related("unit")
+            .order_by("-starts_at", "-pk")
+        )
+
+    def get_object(self) -> Activity:
+        write = self.request.method not in ("GET", "HEAD", "OPTIONS")
+        return activity_get_for_user(self.request.user, int(self.kwargs["pk"]), action="edit" if write else "view")
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = ActivitySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        unit = _unit_for_writing(request.user, fields.pop("unit"))
+        fields.pop("version", None)
+        try:
+            activity = services.activity_create(
+                unit=unit, by=request.user if request.user.is_authenticated else None, **fields
+            )  # type: ignore[arg-type]
+        except ValidationError as exc:
+            return _invalid(exc)
+        return Response(ActivitySerializer(activity).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        activity = self.get_object()
+        data = ActivitySerializer(activity, data=request.data, partial=kwargs.get("partial", False))
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        if "unit" in fields and fields.pop("unit") != activity.unit:
+            return Response({"unit": ["An activity cannot move to another unit."]}, status=status.HTTP_400_BAD_REQUEST)
+        version = fields.pop("version", None)
+        if version is None:
+            return Response({"version": ["Send the version you loaded."]}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            activity = services.activity_update(activity=activity, version=version, **fields)
+        except services.RecordConflict as exc:
+            return _conflict(exc)
+        except ValidationError as exc:
+            return _invalid(exc)
+        return Response(ActivitySerializer(activity).data)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.activity_delete(activity=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    unit: serializers.SlugRelatedField[Unit] = serializers.SlugRelatedField(
+        slug_field="code", queryset=Unit.objects.all()
+    )
+    version = serializers.IntegerField(
+        required=False, help_text="Send the version you loaded when updating (409 if it changed)."
+    )
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "unit",
+            "reference",
+            "purpose",
+            "amount",
+            "channel",
+            "status",
+            "paid_at",
+            "payer_member_code",
+            "activity",
+            "note",
+            "confirmed_at",
+            "version",
+            "created_at",
+        ]
+        read_only_fields = ["id", "reference", "status", "confirmed_at", "created_at"]
+
+
+class VietQRSerializer(serializers.Serializer):
+    payload = serializers.CharField(help_text="The VietQR text (EMVCo/NAPAS), CRC included")
+    svg = serializers.CharField(help_text="An SVG image of the QR code")
+    note = serializers.CharField(help_text="The transfer note (carries the payment reference)")
+
+
+@extend_schema_view(
+    create=extend_schema(
+        examples=[
+            OpenApiExample(
+                "Monthly dues by VietQR",
+                value={"unit": "HCM-PSG-01-1", "purpose": "dues", "amount": 24000, "channel": "vietqr"},
+                request_only=True,
+            )
+        ]
+    ),
+    update=extend_schema(responses={200: PaymentSerializer, 409: CONFLICT}),
+    partial_update=extend_schema(responses={200: PaymentSerializer, 409: CONFLICT}),
+)
+class PaymentViewSet(viewsets.ModelViewSet):
+    """Payments of the units you may see. Status changes through confirm / cancel (or a bank statement)."""
+
+    serializer_class = PaymentSerializer
+    filterset_class = PaymentFilter
+
+    def get_queryset(self) -> QuerySet[Payment]:
+        return (
+            Payment.objects.filter(visible_units_q(self.request.user, prefix="unit__"))
+            .select_related("unit")
+            .annotate(moment=Coalesce("paid_at", "created_at"))
+            .order_by("-moment", "-pk")
+        )
+
+    def get_object(self) -> Payment:
+        write = self.request.method not in ("GET", "HEAD", "OPTIONS")
+        return payment_get_for_user(self.request.user, int(self.kwargs["pk"]), action="edit" if write else "view")
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = PaymentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        unit = _unit_for_writing(request.user, fields.pop("unit"))
+        fields.pop("version", None)
+        try:
+            payment = services.payment_create(
+                unit=unit, by=request.user if request.user.is_authenticated else None, **fields
+            )  # type: ignore[arg-type]
+        except ValidationError as exc:
+            return _invalid(exc)
+        return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        payment = self.get_object()
+        data = PaymentSerializer(payment, data=request.data, partial=kwargs.get("partial", False))
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        if "unit" in fields and fields.pop("unit") != payment.unit:
+            return Response({"unit": ["A payment cannot move to another unit."]}, status=status.HTTP_400_BAD_REQUEST)
+        version = fields.pop("version", None)
+        if version is None:
+            return Response({"version": ["Send the version you loaded."]}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            payment = services.payment_update(payment=payment, version=version, **fields)
+        except services.RecordConflict as exc:
+            return _conflict(exc)
+        except ValidationError as exc:
+            return _invalid(exc)
+        return Response(PaymentSerializer(payment).data)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Payments are never deleted: cancel a pending one instead."""
+        self.get_object()
+        return Response(
+            {"detail": "Payments are kept; cancel a pending payment instead."},
+            status=status.HTTP_405_METHOD_NOT_ALLOWED,
+        )
+
+    @extend_schema(request=None, responses={200: PaymentSerializer, 409: OpenApiResponse(description="Not pending")})
+    @action(detail=True, methods=["post"])
+    def confirm(self, request: Request, pk: str) -> Response:
+        payment = self.get_object()
+        if not services.payment_confirm(payment=payment, by=request.user if request.user.is_authenticated else None):  # type: ignore[arg-type]
+            return Response({"detail": "This payment is not pending."}, status=status.HTTP_409_CONFLICT)
+        payment.refresh_from_db()
+        return Response(PaymentSerializer(payment).data)
+
+    @extend_schema(request=None, responses={200: PaymentSerializer, 409: OpenApiResponse(description="Not pending")})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        payment = self.get_object()
+        try:
+            payment = services.payment_cancel(payment=payment)
+        except ValidationError as exc:
+            return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
+        return Response(PaymentSerializer(payment).data)
+
+    @extend_schema(
+        responses={
+            200: VietQRSerializer,
+            404: OpenApiResponse(description="Not visible, or the unit has no bank account"),
+        },
+        examples=[
+            OpenApiExample(
+                "Dynamic VietQR",
+                value={
+                    "payload": "00020101021238570010A00000072701270006970422011300234579234420208QRIBFTTA5303704"
+                    "5405240005802VN62230819DS7K2M9QXA DOAN PHI63040033",
+                    "svg": "<svg …>",
+                    "note": "DS7K2M9QXA DOAN PHI",
+                },
+                response_only=True,
+            )
+        ],
+    )
+    @action(detail=True, methods=["get"])
+    def vietqr(self, request: Request, pk: str) -> Response:
+        payment = payment_get_for_user(request.user, int(pk))
+        account = UnitBankAccount.objects.select_related("bank").filter(unit=payment.unit).first()
+        if account is None:
+            raise Http404("The unit has no bank account.")
+        note = payment_note(payment)
+        payload = build_payload(
+            bin_code=account.bank.bin, account=account.account_number, amount=payment.amount, note=note
+        )
+        return Response({"payload": payload, "svg": qr_svg(payload), "note": note})

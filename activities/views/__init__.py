@@ -1,0 +1,1 @@
+"""HTML views of the activities app, by topic."""
