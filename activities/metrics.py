@@ -20,6 +20,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessments.scoring.metrics import MetricSource, MetricValue
 from units.models import Unit
@@ -28,6 +29,12 @@ from .models import Activity, Payment
 
 ACTIVITY_KEYS = ("activities.online_share", "activities.digital_registration_share")
 PAYMENT_KEYS = ("payments.cashless_share_amount", "payments.cashless_share_count")
+TITLES = {
+    "activities.online_share": gettext_lazy("Online or hybrid activities"),
+    "activities.digital_registration_share": gettext_lazy("Activities with online registration"),
+    "payments.cashless_share_amount": gettext_lazy("Cashless share of the amount"),
+    "payments.cashless_share_count": gettext_lazy("Cashless share of the payments"),
+}
 
 
 def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:

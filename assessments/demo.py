@@ -1,5 +1,6 @@
-"""Demo data for assessments: the two default frameworks, an open unit campaign with a realistic
-spread of drafts, submissions, returns and approvals, and an open member campaign with answers.
+"""Demo data for assessments: the two default frameworks, a closed baseline milestone (T0), an open
+unit campaign with a realistic spread of drafts, submissions, returns and approvals, and an open
+member campaign with answers.
 
 Deterministic and idempotent: frameworks and campaigns are looked up by code/name first.
 """
@@ -16,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from doanso.lib.db import refresh_planner_statistics
 from units.models import Unit, UnitRole
 
 from . import services
@@ -36,6 +38,7 @@ from .services import AnswerInput
 FRAMEWORK_DIR = Path(__file__).resolve().parent / "frameworks"
 DEFAULT_FRAMEWORKS = ("unit-maturity-v1.json", "member-digcomp-v1.json")
 UNIT_CAMPAIGN = "Khảo sát chuyển đổi số tổ chức Đoàn 2026"
+BASELINE_CAMPAIGN = "Khảo sát chuyển đổi số tổ chức Đoàn — mốc T0"
 MEMBER_CAMPAIGN = "Khảo sát năng lực số đoàn viên 2026"
 
 
@@ -107,60 +110,111 @@ def _attach_demo_evidence(rng: random.Random, response: Response, questions: lis
             )
 
 
+def _unit_campaign(name: str, milestone: str, *, opens_at: Any, closes_at: Any, period: tuple[Any, Any]) -> Campaign:
+    campaign = services.campaign_create(
+        by=None,
+        framework=Framework.objects.get(code="unit-maturity", version=1),
+        name=name,
+        milestone=milestone,
+        period_start=period[0],
+        period_end=period[1],
+        opens_at=opens_at,
+        closes_at=closes_at,
+        scope_unit=Unit.objects.get(code="HCM"),
+        levels=[Unit.Level.CITY, Unit.Level.UPPER_GRASSROOTS, Unit.Level.GRASSROOTS],
+    )
+    services.campaign_open(campaign=campaign)
+    return campaign
+
+
+def _answer_unit_surveys(
+    campaign: Campaign,
+    rng: random.Random,
+    *,
+    quality: tuple[float, float],
+    outcomes: dict[str, float],
+    keep_open: set[str],
+) -> None:
+    """Fill the campaign's unit surveys. ``outcomes`` are cumulative shares: not started, draft,
+    submitted, returned; the rest is approved."""
+    questions = services.framework_questions(campaign.framework_id)
+    editors = {r.unit_id: r.user for r in UnitRole.objects.filter(role=UnitRole.Role.SECRETARY).select_related("user")}
+    reviewer = get_user_model().objects.filter(username="thanhdoan").first()
+    responses = Response.objects.filter(assignment__campaign=campaign).select_related(
+        "assignment__unit", "assignment__campaign"
+    )
+    for index, response in enumerate(responses.order_by("assignment__unit__path")):
+        if index % 20 == 0:  # the answer tables grow from nothing inside one transaction
+            refresh_planner_statistics(Answer, Evidence, Response, ResponseTransition)
+        unit = response.assignment.unit
+        if unit.code in keep_open:
+            continue
+        by = editors.get(unit.pk)
+        roll = rng.random()
+        level = rng.betavariate(*quality)
+        if roll < outcomes["not_started"]:
+            continue
+        if roll < outcomes["draft"]:
+            _fill(rng, response, questions, level, share=0.5, by=by)  # draft in progress
+            continue
+        _fill(rng, response, questions, level, share=1.0, by=by)
+        response.refresh_from_db()
+        _attach_demo_evidence(rng, response, questions, by)
+        if services.response_missing(response, questions):
+            continue
+        response = services.response_submit(response=response, by=by)
+        if roll < outcomes["submitted"]:
+            continue  # submitted, waiting for review
+        if roll < outcomes["returned"]:
+            services.response_return(
+                response=response, by=reviewer, comment="Đề nghị bổ sung minh chứng kế hoạch và số liệu họp trực tuyến."
+            )
+            continue
+        services.response_approve(response=response, by=reviewer)
+
+
+@transaction.atomic
+def seed_baseline_campaign(now: Any = None, seed: int = 2025) -> Campaign:
+    """The T0 milestone, closed months ago: what the current campaign's deltas and trends compare to."""
+    now = now or timezone.now()
+    existing = Campaign.objects.filter(name=BASELINE_CAMPAIGN).first()
+    if existing:
+        return existing
+    opened = now - timedelta(days=200)
+    campaign = _unit_campaign(
+        BASELINE_CAMPAIGN,
+        "T0 — đầu năm 2026",
+        opens_at=opened,
+        closes_at=now + timedelta(hours=1),  # answers are accepted while the demo fills it in
+        period=((now - timedelta(days=380)).date(), (now - timedelta(days=200)).date()),
+    )
+    outcomes = {"not_started": 0.12, "draft": 0.15, "submitted": 0.2, "returned": 0.2}
+    _answer_unit_surveys(campaign, random.Random(seed), quality=(1.8, 2.6), outcomes=outcomes, keep_open=set())
+    services.campaign_close(campaign=campaign)
+    # Back-date the demo milestone to where it belongs in time.
+    Campaign.objects.filter(pk=campaign.pk).update(
+        closes_at=opened + timedelta(days=30), closed_at=opened + timedelta(days=30)
+    )
+    campaign.refresh_from_db()
+    return campaign
+
+
 @transaction.atomic
 def seed_unit_campaign(now: Any = None, seed: int = 2026) -> Campaign:
     now = now or timezone.now()
     existing = Campaign.objects.filter(name=UNIT_CAMPAIGN).first()
     if existing:
         return existing
-    framework = Framework.objects.get(code="unit-maturity", version=1)
-    campaign = services.campaign_create(
-        by=None,
-        framework=framework,
-        name=UNIT_CAMPAIGN,
-        milestone="T0 — 2026",
-        period_start=(now - timedelta(days=180)).date(),
-        period_end=now.date(),
+    campaign = _unit_campaign(
+        UNIT_CAMPAIGN,
+        "Giữa năm 2026",
         opens_at=now - timedelta(days=20),
         closes_at=now + timedelta(days=15),
-        scope_unit=Unit.objects.get(code="HCM"),
-        levels=[Unit.Level.CITY, Unit.Level.UPPER_GRASSROOTS, Unit.Level.GRASSROOTS],
+        period=((now - timedelta(days=180)).date(), now.date()),
     )
-    services.campaign_open(campaign=campaign)
-    rng = random.Random(seed)
-    questions = services.framework_questions(framework.pk)
-    editors = {r.unit_id: r.user for r in UnitRole.objects.filter(role=UnitRole.Role.SECRETARY).select_related("user")}
-    reviewer = get_user_model().objects.filter(username="thanhdoan").first()
+    outcomes = {"not_started": 0.15, "draft": 0.30, "submitted": 0.50, "returned": 0.60}
     keep_open = {"HCM-PSG-01", "HCM-BK-01"}  # demo secretaries find their survey still to do
-    responses = Response.objects.filter(assignment__campaign=campaign).select_related(
-        "assignment__unit", "assignment__campaign"
-    )
-    for response in responses.order_by("assignment__unit__path"):
-        unit = response.assignment.unit
-        if unit.code in keep_open:
-            continue
-        by = editors.get(unit.pk)
-        roll = rng.random()
-        quality = rng.betavariate(2.2, 2.0)
-        if roll < 0.15:
-            continue  # not started
-        if roll < 0.30:
-            _fill(rng, response, questions, quality, share=0.5, by=by)  # draft in progress
-            continue
-        _fill(rng, response, questions, quality, share=1.0, by=by)
-        response.refresh_from_db()
-        _attach_demo_evidence(rng, response, questions, by)
-        if services.response_missing(response, questions):
-            continue
-        response = services.response_submit(response=response, by=by)
-        if roll < 0.50:
-            continue  # submitted, waiting for review
-        if roll < 0.60:
-            services.response_return(
-                response=response, by=reviewer, comment="Đề nghị bổ sung minh chứng kế hoạch và số liệu họp trực tuyến."
-            )
-            continue
-        services.response_approve(response=response, by=reviewer)
+    _answer_unit_surveys(campaign, random.Random(seed), quality=(2.2, 2.0), outcomes=outcomes, keep_open=keep_open)
     return campaign
 
 
@@ -235,6 +289,7 @@ def seed_member_campaign(now: Any = None, seed: int = 2027) -> Campaign:
     return campaign
 
 
-def seed_assessments() -> tuple[Campaign, Campaign]:
+def seed_assessments() -> tuple[Campaign, Campaign, Campaign]:
+    """The baseline (closed), the current unit campaign and the member campaign, in time order."""
     load_default_frameworks()
-    return seed_unit_campaign(), seed_member_campaign()
+    return seed_baseline_campaign(), seed_unit_campaign(), seed_member_campaign()

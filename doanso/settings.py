@@ -197,6 +197,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=8, minute=0),
         "options": {"expires": int(timedelta(hours=12).total_seconds())},
     },
+    # Large dashboard exports whose task was lost are built within a minute; kept for a week.
+    "dashboards-resume-exports": {
+        "task": "dashboards.tasks.resume_exports",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 50},
+    },
+    "dashboards-purge-exports": {
+        "task": "dashboards.tasks.purge_exports",
+        "schedule": crontab(hour=3, minute=0),
+        "options": {"expires": int(timedelta(hours=6).total_seconds())},
+    },
     # Safety net behind the on-commit task after imports and edits: subtree member totals are
     # denormalised on Unit, so a lost message is repaired by the next night at the latest.
     "units-recompute-member-totals": {
@@ -272,6 +283,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Đoàn Số <no-reply@doanso
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Reminders go to units that have not submitted, this many days before a survey closes.
 SURVEY_REMINDER_DAYS = [int(d) for d in env_list("SURVEY_REMINDER_DAYS", ["7", "2"])]
+# Dashboard exports with more rows than this are built by a Celery task (download link when ready).
+EXPORT_INLINE_MAX_ROWS = env_int("EXPORT_INLINE_MAX_ROWS", 5000)
 
 # --- Security (production is DEBUG=0; `manage.py check --deploy` must be clean) -------------
 

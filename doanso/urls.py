@@ -24,6 +24,7 @@ urlpatterns = [
     path("units/", include("units.urls")),
     path("", include("assessments.urls")),
     path("", include("activities.urls")),
+    path("", include("dashboards.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_urlpatterns)),

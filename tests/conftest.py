@@ -145,4 +145,4 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 
 # --- Personas -----------------------------------------------------------------------------------
 
-pytest_plugins = ["tests.fixtures", "tests.worker"]
+pytest_plugins = ["tests.fixtures", "tests.worker", "tests.dashboards.fixtures"]

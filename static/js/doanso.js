@@ -4,3 +4,14 @@ document.addEventListener("change", (event) => {
   const form = event.target.closest("form[data-autosubmit]");
   if (form) form.submit();
 });
+// Unit tree: a node's button shows or hides the list under it (htmx fills the list on the first click).
+document.addEventListener("click", (event) => {
+  const toggle = event.target.closest(".tree-toggle");
+  if (!toggle) return;
+  const open = toggle.getAttribute("aria-expanded") !== "true";
+  toggle.setAttribute("aria-expanded", String(open));
+  document.getElementById(toggle.getAttribute("aria-controls")).hidden = !open;
+});
+document.addEventListener("click", (event) => {
+  if (event.target.closest(".js-print")) window.print();
+});

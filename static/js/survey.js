@@ -57,5 +57,4 @@
     });
     applyVisibility();
   }
-  document.querySelectorAll(".js-print").forEach((button) => button.addEventListener("click", () => window.print()));
 })();

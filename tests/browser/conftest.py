@@ -85,3 +85,35 @@ def log_in(page, live_server, username: str, password: str) -> None:  # type: ig
     page.get_by_label("Mật khẩu").fill(password)
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_url(f"{live_server.url}/")
+
+
+# Impacts that fail a page. "moderate" and "minor" findings (best practices such as a region
+# around every bit of content) are worth reading in the full axe report but do not block anyone.
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def assert_accessible(page, name: str, *, exclude_rules: tuple[str, ...] = ()) -> None:  # type: ignore[no-untyped-def]
+    """Run axe-core on the page as it is now; fail listing every serious or critical violation.
+
+    ``name`` says which page and state was checked, in the failure message. ``exclude_rules`` is
+    only for a proven false positive, with the reason written next to the call.
+    """
+    from axe_playwright_python.sync_playwright import Axe
+
+    options: dict[str, object] = {"resultTypes": ["violations"]}
+    if exclude_rules:
+        options["rules"] = {rule: {"enabled": False} for rule in exclude_rules}
+    violations = Axe().run(page, options=options).response["violations"]
+    blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+    if blocking:
+        lines = [f"{name} ({page.url}): {len(blocking)} serious/critical accessibility violation(s)"]
+        for violation in blocking:
+            lines.append(f"- [{violation['impact']}] {violation['id']}: {violation['help']} ({violation['helpUrl']})")
+            for node in violation["nodes"]:
+                # A target inside a shadow root or frame is a list of selectors, outermost first.
+                target = " ".join(" >> ".join(part) if isinstance(part, list) else part for part in node["target"])
+                why = "; ".join(
+                    line.strip() for line in (node.get("failureSummary") or "").splitlines() if line.startswith(" ")
+                )
+                lines.append(f"    {target}: {why}")
+        pytest.fail("\n".join(lines), pytrace=False)

@@ -34,9 +34,9 @@ def test_city_staff_expands_the_tree_on_a_desktop(personas, desktop_page, live_s
     page = desktop_page
     log_in(page, live_server, "citystaff", password)
     page.goto(f"{live_server.url}/units/")
-    page.locator("summary", has_text="Thành Đoàn").click()
+    page.get_by_role("button", name="Các đơn vị trực thuộc Thành Đoàn").click()
     expect(page.locator(".unit-tree")).to_contain_text("Đoàn phường A")  # loaded by htmx on expand
-    page.locator("summary", has_text="Đoàn phường A").click()
+    page.get_by_role("button", name="Các đơn vị trực thuộc Đoàn phường A").click()
     expect(page.locator(".unit-tree")).to_contain_text("Đoàn cơ sở A1")
     screenshot(page, "unit-tree-city-staff-desktop")
 

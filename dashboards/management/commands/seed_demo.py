@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from activities.demo import seed_records
 from assessments.demo import seed_assessments
 from assessments.scoring.services import scores_rebuild_campaign
+from doanso.lib.db import refresh_planner_statistics
 from units.demo import DEMO_PASSWORD, DEMO_USERS, seed_units
 
 
@@ -37,13 +38,14 @@ class Command(BaseCommand):
         plan = seed_units()
         summary = plan.summary
         self.stdout.write(_("Units: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.") % summary)
-        unit_campaign, member_campaign = seed_assessments()
+        campaigns = seed_assessments()
         records = seed_records()
         if records["activities"]:
             self.stdout.write(_("Records: %(activities)d activities, %(payments)d payments.") % records)
-        for campaign in (unit_campaign, member_campaign):  # metric questions count the records
+        refresh_planner_statistics()  # before the set-based scoring SQL reads what was just written
+        for campaign in campaigns:  # in time order (deltas read the earlier milestone); metrics count records
             scores_rebuild_campaign(campaign_id=campaign.pk)
-        for campaign in (unit_campaign, member_campaign):
+        for campaign in campaigns:
             self.stdout.write(
                 _("Campaign “%(name)s”: %(count)d units expected.")
                 % {"name": campaign.name, "count": campaign.assignments.count()}
