@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint format typecheck messages clean
+.PHONY: install run test lint format typecheck messages backup restore clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,12 +35,21 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 typecheck: install
-	$(VENV)/bin/mypy accounts units assessments activities dashboards doanso
+	$(VENV)/bin/mypy accounts units assessments activities dashboards ops doanso
 
 ## Re-extract UI strings after changing templates or code, then translate locale/vi/LC_MESSAGES/django.po.
 messages: install
 	$(PY) manage.py makemessages -l vi --ignore=.venv --ignore=var --ignore=tests --ignore=bench --no-obsolete
 	$(PY) manage.py compilemessages -l vi --ignore=.venv
+
+## Database (pg_dump custom format, or SQLite's online backup) + MEDIA_ROOT + PRIVATE_UPLOAD_ROOT into a new
+## timestamped directory under BACKUP_DIR (default var/backups). Restore refuses existing data unless FORCE=1.
+backup: install
+	$(PY) manage.py backup
+
+restore: install
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=var/backups/<time> [FORCE=1]" >&2; exit 2; }
+	$(PY) manage.py restore "$(BACKUP)" $(if $(FORCE),--force)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache test-artifacts

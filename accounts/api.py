@@ -1,14 +1,64 @@
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 
 @extend_schema(
     summary="Get an API token",
-    description="Exchange a user name and password for a token; send it as `Authorization: Token <key>`.",
+    description=(
+        "Exchange a user name and password for a token; send it as `Authorization: Token <key>`. "
+        "After several wrong passwords for one user name from one address, that pair is locked out "
+        "for a while (429), even with the right password."
+    ),
     examples=[
         OpenApiExample("Request", value={"username": "thanhdoan", "password": "doanso-demo"}, request_only=True),
         OpenApiExample("Response", value={"token": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"}, response_only=True),
+        OpenApiExample(
+            "Locked out",
+            value={"detail": "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 15 phút."},
+            response_only=True,
+            status_codes=["429"],
+        ),
     ],
+    responses={
+        200: inline_serializer("Token", {"token": serializers.CharField()}),
+        400: OpenApiResponse(
+            response=OpenApiTypes.OBJECT,
+            description="Wrong user name or password (or one is missing), by field or in `non_field_errors`.",
+            examples=[
+                OpenApiExample(
+                    "Wrong password", value={"non_field_errors": ["Unable to log in with provided credentials."]}
+                )
+            ],
+        ),
+        429: OpenApiResponse(
+            response=inline_serializer("LockedOut", {"detail": serializers.CharField()}),
+            description="Locked out for a while after too many wrong passwords.",
+        ),
+    },
 )
 class ObtainTokenAPIView(ObtainAuthToken):
-    """DRF's token view, documented."""
+    """DRF's token view, documented, answering 429 while django-axes locks the caller out."""
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError:
+            # django-axes marks the request it was given (this DRF request) when it refuses the pair.
+            if getattr(request, "axes_locked_out", False):
+                minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+                return Response(
+                    {"detail": _("Too many failed log-ins. Try again in %(minutes)d minutes.") % {"minutes": minutes}},
+                    status=status.HTTP_429_TOO_MANY_REQUESTS,
+                )
+            raise

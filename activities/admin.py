@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Activity, Bank, BankStatement, DuesRate, DuesSplit, Payment, StatementLine, UnitBankAccount
 
@@ -36,7 +37,7 @@ class ActivityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(SimpleHistoryAdmin):
     list_display = ("reference", "unit", "purpose", "amount", "channel", "status", "paid_at")
     list_filter = ("status", "channel", "purpose")
     search_fields = ("reference", "unit__code", "payer_member_code")

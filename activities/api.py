@@ -9,13 +9,15 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import serializers, status, viewsets
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import MethodNotAllowed, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from doanso.lib.moments import clamp_plausible
+from doanso.lib.openapi import conflict_response, error_response
 from units.models import Unit
 from units.permissions import can_edit_unit_data, can_view_unit, visible_units_q
 
@@ -26,9 +28,15 @@ from .permissions import activity_get_for_user, payment_get_for_user
 from .vietqr import build_payload, qr_svg
 from .views.payments import payment_note
 
-CONFLICT = OpenApiResponse(
-    description="Changed by someone else since you loaded it (version differs); nothing written."
+CONFLICT = conflict_response(
+    "Changed by someone else since you loaded it (version differs); nothing written.",
+    {"detail": "This record was changed by someone else in the meantime (now version 3).", "current_version": 3},
 )
+NOT_AN_EDITOR = error_response(
+    "Visible, but only the unit's own secretary, deputy or staff record or change its data.",
+    "Only the unit's secretary, deputy or staff record its data.",
+)
+UNIT_NOT_FOUND = error_response("The unit does not exist or is outside what the caller may see.", "Not found.")
 
 
 def _unit_for_writing(user: Any, unit: Unit) -> Unit:
@@ -70,9 +78,11 @@ class RecordFilter(django_filters.FilterSet):
         return queryset.filter(unit=unit)
 
     def filter_start(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        value = clamp_plausible(value)  # 0001-01-01 or 9999-12-31 would overflow, and no record lies outside
         return queryset.filter(**{f"{self.moment_field}__gte": period_bounds(value, value)[0]})
 
     def filter_end(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        value = clamp_plausible(value)
         return queryset.filter(**{f"{self.moment_field}__lt": period_bounds(value, value)[1]})
 
 
@@ -135,16 +145,72 @@ ACTIVITY_EXAMPLE = {
 }
 
 
+ACTIVITY_READ_EXAMPLE = {
+    "id": 318,
+    **ACTIVITY_EXAMPLE,
+    "version": 0,
+    "created_at": "2026-11-21T08:02:11+07:00",
+    "updated_at": "2026-11-21T08:02:11+07:00",
+}
+ACTIVITY_RESPONSE = OpenApiExample("An activity", value=ACTIVITY_READ_EXAMPLE, response_only=True, status_codes=["200"])
+
+
 @extend_schema_view(
-    create=extend_schema(examples=[OpenApiExample("An activity", value=ACTIVITY_EXAMPLE, request_only=True)]),
-    update=extend_schema(responses={200: ActivitySerializer, 409: CONFLICT}),
-    partial_update=extend_schema(responses={200: ActivitySerializer, 409: CONFLICT}),
+    list=extend_schema(
+        summary="List activities",
+        description="Activities of the units the caller may see, the latest first; `unit` + `subtree` narrow it.",
+        examples=[
+            OpenApiExample(
+                "A page of activities",
+                value=ACTIVITY_READ_EXAMPLE,  # drf-spectacular wraps it in a page
+                response_only=True,
+            )
+        ],
+    ),
+    create=extend_schema(
+        summary="Record an activity",
+        description="By the unit's own secretary, deputy or staff.",
+        responses={201: ActivitySerializer, 403: NOT_AN_EDITOR, 404: UNIT_NOT_FOUND},
+        examples=[
+            OpenApiExample("An activity", value=ACTIVITY_EXAMPLE, request_only=True),
+            OpenApiExample("Recorded", value=ACTIVITY_READ_EXAMPLE, response_only=True, status_codes=["201"]),
+        ],
+    ),
+    retrieve=extend_schema(summary="One activity", examples=[ACTIVITY_RESPONSE]),
+    update=extend_schema(
+        summary="Change an activity",
+        description="Send every field and the `version` you loaded; the unit cannot change.",
+        responses={200: ActivitySerializer, 403: NOT_AN_EDITOR, 409: CONFLICT},
+        examples=[
+            OpenApiExample("Changed", value={**ACTIVITY_EXAMPLE, "participants": 26, "version": 0}, request_only=True),
+            OpenApiExample(
+                "Changed", value={**ACTIVITY_READ_EXAMPLE, "participants": 26, "version": 1}, response_only=True
+            ),
+        ],
+    ),
+    partial_update=extend_schema(
+        summary="Change some fields of an activity",
+        description="Send the fields to change and the `version` you loaded.",
+        responses={200: ActivitySerializer, 403: NOT_AN_EDITOR, 409: CONFLICT},
+        examples=[
+            OpenApiExample("More participants", value={"participants": 26, "version": 0}, request_only=True),
+            OpenApiExample(
+                "Changed", value={**ACTIVITY_READ_EXAMPLE, "participants": 26, "version": 1}, response_only=True
+            ),
+        ],
+    ),
+    destroy=extend_schema(
+        summary="Delete an activity",
+        description="By the unit's own secretary, deputy or staff. Payments linked to it are kept.",
+        responses={204: None, 403: NOT_AN_EDITOR},
+    ),
 )
 class ActivityViewSet(viewsets.ModelViewSet):
     """Activities of the units you may see; recorded and changed by the unit's own editors."""
 
     serializer_class = ActivitySerializer
     filterset_class = ActivityFilter
+    lookup_value_regex = "[0-9]+"  # anything else is no activity: 404, never int() on a word
 
     def get_queryset(self) -> QuerySet[Activity]:
         return (
@@ -229,24 +295,97 @@ class VietQRSerializer(serializers.Serializer):
     note = serializers.CharField(help_text="The transfer note (carries the payment reference)")
 
 
+PAYMENT_EXAMPLE = {
+    "id": 905,
+    "unit": "HCM-PSG-01-1",
+    "reference": "DS7K2M9QXA",
+    "purpose": "dues",
+    "amount": 24000,
+    "channel": "vietqr",
+    "status": "pending",
+    "paid_at": None,
+    "payer_member_code": "",
+    "activity": None,
+    "note": "",
+    "confirmed_at": None,
+    "version": 0,
+    "created_at": "2026-11-21T08:05:40+07:00",
+}
+CONFIRMED_PAYMENT_EXAMPLE = {
+    **PAYMENT_EXAMPLE,
+    "status": "confirmed",
+    "paid_at": "2026-11-21T09:12:00+07:00",
+    "confirmed_at": "2026-11-21T09:12:00+07:00",
+    "version": 1,
+}
+NOT_PENDING = error_response("The payment is not pending.", "This payment is not pending.")
+
+
 @extend_schema_view(
+    list=extend_schema(
+        summary="List payments",
+        description="Payments of the units the caller may see, the latest first; `unit` + `subtree` narrow it.",
+        examples=[
+            OpenApiExample(
+                "A page of payments",
+                value=PAYMENT_EXAMPLE,  # drf-spectacular wraps it in a page
+                response_only=True,
+            )
+        ],
+    ),
     create=extend_schema(
+        summary="Record a payment",
+        description="Pending until confirmed (by hand, or by a bank statement). By the unit's own editors.",
+        responses={201: PaymentSerializer, 403: NOT_AN_EDITOR, 404: UNIT_NOT_FOUND},
         examples=[
             OpenApiExample(
                 "Monthly dues by VietQR",
                 value={"unit": "HCM-PSG-01-1", "purpose": "dues", "amount": 24000, "channel": "vietqr"},
                 request_only=True,
-            )
-        ]
+            ),
+            OpenApiExample("Recorded", value=PAYMENT_EXAMPLE, response_only=True, status_codes=["201"]),
+        ],
     ),
-    update=extend_schema(responses={200: PaymentSerializer, 409: CONFLICT}),
-    partial_update=extend_schema(responses={200: PaymentSerializer, 409: CONFLICT}),
+    retrieve=extend_schema(
+        summary="One payment", examples=[OpenApiExample("A payment", value=PAYMENT_EXAMPLE, response_only=True)]
+    ),
+    update=extend_schema(
+        summary="Change a payment",
+        description="Send every field and the `version` you loaded; the unit cannot change.",
+        responses={200: PaymentSerializer, 403: NOT_AN_EDITOR, 409: CONFLICT},
+        examples=[
+            OpenApiExample(
+                "Dues in cash",
+                value={"unit": "HCM-PSG-01-1", "purpose": "dues", "amount": 24000, "channel": "cash", "version": 0},
+                request_only=True,
+            ),
+            OpenApiExample("Changed", value={**PAYMENT_EXAMPLE, "channel": "cash", "version": 1}, response_only=True),
+        ],
+    ),
+    partial_update=extend_schema(
+        summary="Change some fields of a payment",
+        description="Send the fields to change and the `version` you loaded.",
+        responses={200: PaymentSerializer, 403: NOT_AN_EDITOR, 409: CONFLICT},
+        examples=[
+            OpenApiExample("A note", value={"note": "Nộp hộ cho 3 đoàn viên", "version": 0}, request_only=True),
+            OpenApiExample(
+                "Changed", value={**PAYMENT_EXAMPLE, "note": "Nộp hộ cho 3 đoàn viên", "version": 1}, response_only=True
+            ),
+        ],
+    ),
 )
-class PaymentViewSet(viewsets.ModelViewSet):
+class PaymentViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Payments of the units you may see. Status changes through confirm / cancel (or a bank statement)."""
 
     serializer_class = PaymentSerializer
     filterset_class = PaymentFilter
+    lookup_value_regex = "[0-9]+"
 
     def get_queryset(self) -> QuerySet[Payment]:
         return (
@@ -292,15 +431,17 @@ class PaymentViewSet(viewsets.ModelViewSet):
             return _invalid(exc)
         return Response(PaymentSerializer(payment).data)
 
-    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """Payments are never deleted: cancel a pending one instead."""
-        self.get_object()
-        return Response(
-            {"detail": "Payments are kept; cancel a pending payment instead."},
-            status=status.HTTP_405_METHOD_NOT_ALLOWED,
-        )
+    def http_method_not_allowed(self, request: Request, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
+        if request.method == "DELETE":  # payments are never deleted (no destroy action)
+            raise MethodNotAllowed("DELETE", detail="Payments are kept; cancel a pending payment instead.")
+        return super().http_method_not_allowed(request, *args, **kwargs)
 
-    @extend_schema(request=None, responses={200: PaymentSerializer, 409: OpenApiResponse(description="Not pending")})
+    @extend_schema(
+        summary="Confirm that a pending payment was received",
+        request=None,
+        responses={200: PaymentSerializer, 403: NOT_AN_EDITOR, 409: NOT_PENDING},
+        examples=[OpenApiExample("Confirmed", value=CONFIRMED_PAYMENT_EXAMPLE, response_only=True)],
+    )
     @action(detail=True, methods=["post"])
     def confirm(self, request: Request, pk: str) -> Response:
         payment = self.get_object()
@@ -309,7 +450,17 @@ class PaymentViewSet(viewsets.ModelViewSet):
         payment.refresh_from_db()
         return Response(PaymentSerializer(payment).data)
 
-    @extend_schema(request=None, responses={200: PaymentSerializer, 409: OpenApiResponse(description="Not pending")})
+    @extend_schema(
+        summary="Cancel a pending payment",
+        description="Payments are never deleted; a cancelled one stays in the records.",
+        request=None,
+        responses={200: PaymentSerializer, 403: NOT_AN_EDITOR, 409: NOT_PENDING},
+        examples=[
+            OpenApiExample(
+                "Cancelled", value={**PAYMENT_EXAMPLE, "status": "cancelled", "version": 1}, response_only=True
+            )
+        ],
+    )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
         payment = self.get_object()
@@ -320,9 +471,11 @@ class PaymentViewSet(viewsets.ModelViewSet):
         return Response(PaymentSerializer(payment).data)
 
     @extend_schema(
+        summary="The VietQR code that pays this payment",
+        description="The payload and an SVG of the QR code for the unit's bank account, the amount and the note.",
         responses={
             200: VietQRSerializer,
-            404: OpenApiResponse(description="Not visible, or the unit has no bank account"),
+            404: error_response("Not visible, or the unit has no bank account.", "The unit has no bank account."),
         },
         examples=[
             OpenApiExample(

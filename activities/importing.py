@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from doanso.lib.moments import plausible_errors
 from doanso.lib.tabular import Table
 from doanso.lib.text import search_key
 from units.importing import RowError
@@ -129,6 +130,8 @@ def plan_activity_import(table: Table, user: Any) -> ActivityImportPlan:
                 "starts_at",
                 _("“%(value)s” is not a date and time like 20/11/2026 19:30.") % {"value": cells.get("starts_at", "")},
             )
+        elif implausible := plausible_errors(starts_at=starts_at):
+            err("starts_at", implausible["starts_at"][0])
         mode = modes.get(search_key(cells.get("mode", "")))
         if mode is None:
             err(

@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
+from doanso.lib.history import Change, field_changes
 from units.models import Unit
 
 from .metrics import period_bounds
@@ -150,3 +151,12 @@ def dues_remittance(unit: Unit, start: date, end: date) -> Remittance:
         passed_up=round(total * (1 - keep)),
         kept_fraction=keep,
     )
+
+
+PAYMENT_AUDITED_FIELDS = ("amount", "purpose", "channel", "status", "reference", "paid_at", "payer_member_code", "note")
+
+
+def payment_history(payment: Payment, limit: int = 100) -> list[Change]:
+    """The audit trail of one payment, newest first (1 query)."""
+    records = list(Payment.history.filter(id=payment.pk).select_related("history_user").order_by("-history_id")[:limit])
+    return field_changes(records, PAYMENT_AUDITED_FIELDS, payment.reference)

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.scoring.services import scores_mark_records_changed
+from doanso.lib.history import record_history
+from doanso.lib.moments import plausible_errors
 from units.models import Unit
 
 from .models import Activity, Bank, BankStatement, Payment, StatementLine, UnitBankAccount
@@ -67,6 +69,8 @@ def _clean_activity(activity: Activity) -> None:
         activity.full_clean(exclude=["unit", "created_by"])
     except ValidationError as exc:
         raise ValidationError(exc.message_dict) from exc
+    if errors := plausible_errors(starts_at=activity.starts_at):
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -113,6 +117,8 @@ def _clean_payment(payment: Payment) -> None:
         payment.full_clean(exclude=["unit", "created_by", "confirmed_by", "reference"])
     except ValidationError as exc:
         raise ValidationError(exc.message_dict) from exc
+    if errors := plausible_errors(paid_at=payment.paid_at):
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -144,7 +150,8 @@ def payment_update(*, payment: Payment, version: int, **fields: Any) -> Payment:
         if name in PAYMENT_FIELDS:
             setattr(current, name, value)
     _clean_payment(current)
-    current.version = F("version") + 1
+    # A number, not F("version") + 1: the row is locked, and the history record copies the value.
+    current.version = version + 1
     current.save()
     current.refresh_from_db()
     if current.status == Payment.Status.CONFIRMED:
@@ -166,6 +173,7 @@ def payment_confirm(*, payment: Payment, by: User | None, paid_at: datetime | No
     )
     if done:
         payment.refresh_from_db()
+        record_history([payment], by=by, reason="confirmed")
         records_changed(payment.unit, payment.paid_at)
     return bool(done)
 
@@ -178,6 +186,7 @@ def payment_cancel(*, payment: Payment) -> Payment:
     if not done:
         raise ValidationError(_("Only a pending payment can be cancelled."))
     payment.refresh_from_db()
+    record_history([payment], by=None, reason="cancelled")
     return payment
 
 

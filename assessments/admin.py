@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
 from .models import (
@@ -121,7 +122,7 @@ class TargetGroupInline(DraftOnlyInlineMixin, nested_admin.NestedTabularInline):
 
 
 @admin.register(Framework)
-class FrameworkAdmin(nested_admin.NestedModelAdmin):
+class FrameworkAdmin(SimpleHistoryAdmin, nested_admin.NestedModelAdmin):
     list_display = ("name", "code", "version", "kind", "status", "published_at")
     list_filter = ("kind", "status")
     search_fields = ("code", "name")
@@ -254,7 +255,7 @@ class AssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Response)
-class ResponseAdmin(admin.ModelAdmin):
+class ResponseAdmin(SimpleHistoryAdmin):
     list_display = ("assignment", "kind", "status", "version", "target_group", "updated_at")
     list_filter = ("kind", "status", "assignment__campaign")
     search_fields = ("assignment__unit__code", "assignment__unit__name")

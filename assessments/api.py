@@ -6,14 +6,25 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 import django_filters
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_ratelimit.core import is_ratelimited
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
@@ -21,6 +32,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
+from doanso.lib.openapi import MessageSerializer, conflict_response, error_response
 from units.models import Unit
 from units.permissions import can_manage_unit, unit_get_for_user, visible_units_q
 
@@ -64,9 +76,23 @@ ANSWER_VALUE_SCHEMA = {
 }
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 @extend_schema_field(ANSWER_VALUE_SCHEMA)
 class AnswerValueField(serializers.JSONField):
-    pass
+    def to_internal_value(self, data: Any) -> Any:
+        value = super().to_internal_value(data)
+        if _has_nul(value):  # as DRF's CharField: PostgreSQL cannot store them
+            raise serializers.ValidationError(ProhibitNullCharactersValidator.message)
+        return value
 
 
 # --- Frameworks ---------------------------------------------------------------------------------
@@ -78,6 +104,30 @@ class FrameworkSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "version", "kind", "name", "description", "status", "published_at"]
 
 
+FRAMEWORK_EXAMPLE = {
+    "id": 1,
+    "code": "unit-maturity",
+    "version": 1,
+    "kind": "unit",
+    "name": "Bộ chỉ số chuyển đổi số của tổ chức Đoàn",
+    "description": "",
+    "status": "published",
+    "published_at": "2026-01-05T09:00:00+07:00",
+}
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="List the framework versions",
+        examples=[
+            OpenApiExample(
+                "A page of frameworks",
+                value=FRAMEWORK_EXAMPLE,  # drf-spectacular wraps it in a page
+                response_only=True,
+            )
+        ],
+    )
+)
 class FrameworkListAPIView(generics.ListAPIView):
     """Published and retired framework versions (drafts are for admins, in Django admin)."""
 
@@ -89,8 +139,49 @@ class FrameworkListAPIView(generics.ListAPIView):
 class FrameworkDetailAPIView(APIView):
     @extend_schema(
         summary="One framework version with its whole content",
-        description="The exchange format of docs/framework-format.md, plus id and status.",
-        responses={200: OpenApiResponse(description="Framework document (doanso.framework/1)")},
+        description="The exchange format of docs/framework-format.md, plus id and status. Drafts are not found.",
+        responses={
+            200: OpenApiResponse(
+                response=OpenApiTypes.OBJECT,
+                description="Framework document (doanso.framework/1)",
+                examples=[
+                    OpenApiExample(
+                        "A unit framework (shortened)",
+                        value={
+                            "id": 1,
+                            "status": "published",
+                            "format": "doanso.framework/1",
+                            "code": "unit-maturity",
+                            "version": 1,
+                            "kind": "unit",
+                            "name": "Bộ chỉ số chuyển đổi số của tổ chức Đoàn",
+                            "description": "",
+                            "bands": [{"min_score": 0, "name": "Khởi động", "description": "", "colour": "#c0392b"}],
+                            "target_groups": [],
+                            "domains": [
+                                {
+                                    "code": "HH",
+                                    "name": "Hội họp số",
+                                    "description": "",
+                                    "weight": 2,
+                                    "indicators": [
+                                        {
+                                            "code": "HH.1",
+                                            "name": "Họp trực tuyến",
+                                            "description": "",
+                                            "guidance": "",
+                                            "weight": 1,
+                                            "evidence_required": False,
+                                            "questions": [],
+                                        }
+                                    ],
+                                }
+                            ],
+                        },
+                    )
+                ],
+            )
+        },
     )
     def get(self, request: Request, code: str, version: int) -> ApiResponse:
         framework = get_object_or_404(
@@ -149,6 +240,30 @@ class CampaignCreateSerializer(serializers.Serializer):
     rollup = serializers.ChoiceField(choices=Campaign.Rollup.choices, default=Campaign.Rollup.MEAN)
 
 
+CAMPAIGN_EXAMPLE = {
+    "id": 7,
+    "name": "Khảo sát chuyển đổi số 2026",
+    "milestone": "T0",
+    "framework": {"code": "unit-maturity", "version": 1, "kind": "unit"},
+    "period_start": "2026-01-01",
+    "period_end": "2026-06-30",
+    "opens_at": "2026-07-01T08:00:00+07:00",
+    "closes_at": "2026-07-31T17:00:00+07:00",
+    "scope_unit": "HCM",
+    "levels": ["upper_grassroots", "grassroots"],
+    "rollup": "mean",
+    "status": "open",
+    "opened_at": "2026-07-01T08:00:03+07:00",
+    "closed_at": None,
+    "expected": 312,
+}
+CAMPAIGN_RESPONSE = OpenApiExample("A campaign", value=CAMPAIGN_EXAMPLE, response_only=True)
+NOT_A_MANAGER = error_response(
+    "Visible, but the caller does not manage it (a role at the scope unit or above is needed).",
+    "You do not have permission to perform this action.",
+)
+
+
 def _campaigns(user: Any) -> QuerySet[Campaign]:
     return (
         Campaign.objects.filter(campaigns_visible_q(user))
@@ -158,6 +273,19 @@ def _campaigns(user: Any) -> QuerySet[Campaign]:
     )
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="List the campaigns you may see",
+        description="Campaigns whose scope unit, or a unit under it, the caller may see; the newest first.",
+        examples=[
+            OpenApiExample(
+                "A page of campaigns",
+                value=CAMPAIGN_EXAMPLE,  # drf-spectacular wraps it in a page
+                response_only=True,
+            )
+        ],
+    )
+)
 class CampaignListCreateAPIView(generics.ListAPIView):
     serializer_class = CampaignSerializer
     filterset_fields = ["status"]
@@ -167,9 +295,20 @@ class CampaignListCreateAPIView(generics.ListAPIView):
 
     @extend_schema(
         summary="Create a campaign",
+        description="A draft campaign over a scope unit the caller manages; open it with `…/open/`.",
         request=CampaignCreateSerializer,
-        responses={201: CampaignSerializer},
+        responses={
+            201: CampaignSerializer,
+            403: NOT_A_MANAGER,
+            404: error_response("The scope unit does not exist or is outside what the caller may see.", "Not found."),
+        },
         examples=[
+            OpenApiExample(
+                "Created",
+                value={**CAMPAIGN_EXAMPLE, "status": "draft", "opened_at": None, "expected": 0},
+                response_only=True,
+                status_codes=["201"],
+            ),
             OpenApiExample(
                 "T0 of the unit survey",
                 value={
@@ -186,7 +325,7 @@ class CampaignListCreateAPIView(generics.ListAPIView):
                     "rollup": "mean",
                 },
                 request_only=True,
-            )
+            ),
         ],
     )
     def post(self, request: Request) -> ApiResponse:
@@ -211,23 +350,17 @@ class CampaignListCreateAPIView(generics.ListAPIView):
 
 
 class CampaignDetailAPIView(APIView):
-    @extend_schema(responses={200: CampaignSerializer})
+    @extend_schema(summary="One campaign", responses={200: CampaignSerializer}, examples=[CAMPAIGN_RESPONSE])
     def get(self, request: Request, pk: int) -> ApiResponse:
         campaign = campaign_get_for_user(request.user, pk)
         return ApiResponse(CampaignSerializer(_campaigns(request.user).get(pk=campaign.pk)).data)
 
 
 class CampaignActionAPIView(APIView):
+    """Open or close a campaign (``action_name``); the subclasses below document each."""
+
     action_name = ""
 
-    @extend_schema(
-        request=None,
-        responses={
-            200: CampaignSerializer,
-            403: OpenApiResponse(description="Not a manager"),
-            409: OpenApiResponse(description="Wrong state"),
-        },
-    )
     def post(self, request: Request, pk: int) -> ApiResponse:
         campaign = campaign_get_for_user(request.user, pk, action="manage")
         try:
@@ -238,6 +371,54 @@ class CampaignActionAPIView(APIView):
         except ValidationError as exc:
             return ApiResponse({"detail": " ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
         return ApiResponse(CampaignSerializer(_campaigns(request.user).get(pk=campaign.pk)).data)
+
+
+class CampaignOpenAPIView(CampaignActionAPIView):
+    action_name = "open"
+
+    @extend_schema(
+        summary="Open a campaign",
+        description=(
+            "Snapshots one assignment per expected unit (active units of the chosen levels under the scope unit): "
+            "the denominator of coverage. Unit surveys also get each unit's empty draft response."
+        ),
+        request=None,
+        responses={
+            200: CampaignSerializer,
+            403: NOT_A_MANAGER,
+            409: conflict_response(
+                "Not a draft any more, or no unit to survey.",
+                {"detail": "Only a campaign that has not been opened yet can be opened."},
+            ),
+        },
+        examples=[CAMPAIGN_RESPONSE],
+    )
+    def post(self, request: Request, pk: int) -> ApiResponse:
+        return super().post(request, pk)
+
+
+class CampaignCloseAPIView(CampaignActionAPIView):
+    action_name = "close"
+
+    @extend_schema(
+        summary="Close a campaign",
+        description="Drafts are locked from now on, except those of units whose deadline was extended.",
+        request=None,
+        responses={
+            200: CampaignSerializer,
+            403: NOT_A_MANAGER,
+            409: conflict_response("The campaign is not open.", {"detail": "Only an open campaign can be closed."}),
+        },
+        examples=[
+            OpenApiExample(
+                "Closed",
+                value={**CAMPAIGN_EXAMPLE, "status": "closed", "closed_at": "2026-07-31T17:00:05+07:00"},
+                response_only=True,
+            )
+        ],
+    )
+    def post(self, request: Request, pk: int) -> ApiResponse:
+        return super().post(request, pk)
 
 
 # --- Responses ----------------------------------------------------------------------------------
@@ -302,8 +483,17 @@ class ResponseDetailSerializer(ResponseSerializer):
         return AnswerOutSerializer(answers, many=True).data  # type: ignore[return-value]
 
 
+class IdFilter(django_filters.NumberFilter):
+    """A whole number in the range of ids (a decimal or a 20-digit number is a 400, not a query)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, min_value=1, max_value=2**63 - 1, **kwargs)
+
+
 class ResponseFilter(django_filters.FilterSet):
-    campaign = django_filters.NumberFilter(field_name="assignment__campaign_id")
+    campaign = IdFilter(field_name="assignment__campaign_id")
     unit = django_filters.CharFilter(field_name="assignment__unit__code", label="Unit code")
     status = django_filters.ChoiceFilter(choices=Response.Status.choices)
 
@@ -312,6 +502,45 @@ class ResponseFilter(django_filters.FilterSet):
         fields = ["campaign", "unit", "status"]
 
 
+RESPONSE_EXAMPLE = {
+    "id": 4211,
+    "campaign": 7,
+    "unit": "HCM-PBN-03",
+    "status": "draft",
+    "version": 3,
+    "submitted_at": None,
+    "updated_at": "2026-07-12T21:04:55+07:00",
+}
+RESPONSE_DETAIL_EXAMPLE = {
+    **RESPONSE_EXAMPLE,
+    "version": 4,
+    "answers": [
+        {
+            "question": "DL.1.a",
+            "value": {"numerator": 24, "denominator": 30},
+            "na": False,
+            "score": 0.8,
+            "hidden": False,
+        },
+        {"question": "HH.1.a", "value": 6, "na": False, "score": 1.0, "hidden": False},
+        {"question": "NT.1.a", "value": True, "na": False, "score": 1.0, "hidden": False},
+        {"question": "TT.3.a", "value": None, "na": True, "score": None, "hidden": False},
+    ],
+}
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="List unit survey responses",
+        examples=[
+            OpenApiExample(
+                "A page of responses",
+                value=RESPONSE_EXAMPLE,  # drf-spectacular wraps it in a page
+                response_only=True,
+            )
+        ],
+    )
+)
 class ResponseListAPIView(generics.ListAPIView):
     """Unit survey responses of the units you may see. Member responses are anonymous and not listed."""
 
@@ -329,7 +558,11 @@ class ResponseListAPIView(generics.ListAPIView):
 
 
 class ResponseDetailAPIView(APIView):
-    @extend_schema(responses={200: ResponseDetailSerializer})
+    @extend_schema(
+        summary="One unit survey response with its answers",
+        responses={200: ResponseDetailSerializer},
+        examples=[OpenApiExample("A draft", value=RESPONSE_DETAIL_EXAMPLE, response_only=True)],
+    )
     def get(self, request: Request, pk: int) -> ApiResponse:
         response = response_get_for_user(request.user, pk)
         return ApiResponse(ResponseDetailSerializer(response).data)
@@ -346,14 +579,14 @@ class AnswersPutSerializer(serializers.Serializer):
     answers = AnswerInSerializer(many=True)
 
 
-CONFLICT = OpenApiResponse(
-    description="Version conflict or wrong state: nothing was written.",
-    examples=[
-        OpenApiExample(
-            "Conflict",
-            value={"detail": "This survey was saved elsewhere in the meantime (now version 5).", "current_version": 5},
-        )
-    ],
+CONFLICT = conflict_response(
+    "Version conflict (`current_version` given) or wrong state: nothing was written.",
+    {"detail": "This survey was saved elsewhere in the meantime (now version 5).", "current_version": 5},
+)
+INVALID_ANSWERS = OpenApiResponse(
+    response=OpenApiTypes.OBJECT,
+    description="Invalid or missing answers, by question code under `answers`; nothing was written.",
+    examples=[OpenApiExample("Invalid answers", value={"answers": {"HH.1.a": ["Enter a number of 0 or more."]}})],
 )
 
 
@@ -374,13 +607,15 @@ def _error_response(exc: Exception, *, field_errors_under: str | None = None) ->
 class ResponseAnswersAPIView(APIView):
     @extend_schema(
         summary="Save answers (optimistic locking)",
+        description=(
+            "Saves the given answers (others are kept) if `version` is still the current one, and returns the "
+            "response with all its answers and the new version. Only the unit's secretary, deputy or staff may, "
+            "while the response is a draft or returned and the campaign accepts answers."
+        ),
         request=AnswersPutSerializer,
-        responses={
-            200: ResponseDetailSerializer,
-            400: OpenApiResponse(description="Invalid values, by question code"),
-            409: CONFLICT,
-        },
+        responses={200: ResponseDetailSerializer, 400: INVALID_ANSWERS, 409: CONFLICT},
         examples=[
+            OpenApiExample("Saved", value=RESPONSE_DETAIL_EXAMPLE, response_only=True, status_codes=["200"]),
             OpenApiExample(
                 "Answers of several types",
                 value={
@@ -393,7 +628,7 @@ class ResponseAnswersAPIView(APIView):
                     ],
                 },
                 request_only=True,
-            )
+            ),
         ],
     )
     def put(self, request: Request, pk: int) -> ApiResponse:
@@ -421,17 +656,15 @@ class CommentSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class ReturnCommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(help_text="What needs to be corrected; the unit's secretary receives it.")
+
+
 class ResponseTransitionAPIView(APIView):
+    """Submit, return or approve a response (``transition``); the subclasses below document each."""
+
     transition = ""
 
-    @extend_schema(
-        request=CommentSerializer,
-        responses={
-            200: ResponseSerializer,
-            400: OpenApiResponse(description="Missing answers or comment"),
-            409: CONFLICT,
-        },
-    )
     def post(self, request: Request, pk: int) -> ApiResponse:
         response = response_get_for_user(request.user, pk, action="edit" if self.transition == "submit" else "review")
         body = CommentSerializer(data=request.data)
@@ -453,6 +686,102 @@ class ResponseTransitionAPIView(APIView):
         return ApiResponse(ResponseSerializer(response).data)
 
 
+class ResponseSubmitAPIView(ResponseTransitionAPIView):
+    transition = "submit"
+
+    @extend_schema(
+        summary="Submit a response for review",
+        description="By the unit's own secretary, deputy or staff, once every required visible question is answered.",
+        request=VersionSerializer,
+        responses={
+            200: ResponseSerializer,
+            400: OpenApiResponse(
+                response=OpenApiTypes.OBJECT,
+                description="Unanswered required questions, by question code under `answers`.",
+                examples=[
+                    OpenApiExample(
+                        "Unanswered",
+                        value={"answers": {"HH.1.a": ["This question must be answered before submitting."]}},
+                    )
+                ],
+            ),
+            409: CONFLICT,
+        },
+        examples=[
+            OpenApiExample("Submit version 4", value={"version": 4}, request_only=True),
+            OpenApiExample(
+                "Submitted",
+                value={
+                    **RESPONSE_EXAMPLE,
+                    "status": "submitted",
+                    "version": 5,
+                    "submitted_at": "2026-07-14T08:30:00+07:00",
+                },
+                response_only=True,
+                status_codes=["200"],
+            ),
+        ],
+    )
+    def post(self, request: Request, pk: int) -> ApiResponse:
+        return super().post(request, pk)
+
+
+class ResponseReturnAPIView(ResponseTransitionAPIView):
+    transition = "return"
+
+    @extend_schema(
+        summary="Return a submitted response for correction",
+        description="By a secretary, deputy or staff of a unit above; the comment says what to correct.",
+        request=ReturnCommentSerializer,
+        responses={200: ResponseSerializer, 409: CONFLICT},
+        examples=[
+            OpenApiExample(
+                "Return with a comment", value={"comment": "Bổ sung minh chứng cho chỉ số HH.1."}, request_only=True
+            ),
+            OpenApiExample(
+                "Returned",
+                value={
+                    **RESPONSE_EXAMPLE,
+                    "status": "returned",
+                    "version": 6,
+                    "submitted_at": "2026-07-14T08:30:00+07:00",
+                },
+                response_only=True,
+                status_codes=["200"],
+            ),
+        ],
+    )
+    def post(self, request: Request, pk: int) -> ApiResponse:
+        return super().post(request, pk)
+
+
+class ResponseApproveAPIView(ResponseTransitionAPIView):
+    transition = "approve"
+
+    @extend_schema(
+        summary="Approve a submitted response",
+        description="By a secretary, deputy or staff of a unit above.",
+        request=CommentSerializer,
+        responses={200: ResponseSerializer, 409: CONFLICT},
+        examples=[
+            OpenApiExample("Approve", value={"comment": ""}, request_only=True),
+            OpenApiExample(
+                "Approved",
+                value={
+                    **RESPONSE_EXAMPLE,
+                    "status": "approved",
+                    "version": 6,
+                    "submitted_at": "2026-07-14T08:30:00+07:00",
+                },
+                response_only=True,
+                status_codes=["200"],
+            ),
+        ],
+    )
+    def post(self, request: Request, pk: int) -> ApiResponse:
+        return super().post(request, pk)
+
+
 # --- Member survey ------------------------------------------------------------------------------
 
 
@@ -469,14 +798,42 @@ class MemberSurveyAPIView(APIView):
 
     @extend_schema(
         summary="Submit a member survey by its link token",
+        description=(
+            "A member's complete, anonymous survey: the token is the one in the unit's link or QR code. "
+            "No account is needed and no personal data is taken."
+        ),
         request=MemberSubmitSerializer,
         responses={
-            201: OpenApiResponse(description="Received"),
-            400: OpenApiResponse(description="Missing or invalid answers"),
-            404: OpenApiResponse(description="Unknown link"),
-            409: OpenApiResponse(description="Survey closed"),
-            429: OpenApiResponse(description="Too many submissions from this address"),
+            201: OpenApiResponse(
+                response=MessageSerializer,
+                description="Received",
+                examples=[OpenApiExample("Received", value={"detail": "Received. Thank you!"})],
+            ),
+            400: OpenApiResponse(
+                response=OpenApiTypes.OBJECT,
+                description="Missing or invalid answers (by question code under `answers`), or no such target group.",
+                examples=[
+                    OpenApiExample("Unanswered", value={"answers": {"1.2.a": ["Please answer this question."]}}),
+                    OpenApiExample("Unknown group", value={"target_group": ["Choose who you are."]}),
+                ],
+            ),
+            404: error_response("No member survey has this link.", "Not found."),
+            409: error_response("The survey is closed.", "This survey is closed."),
+            429: error_response(
+                "Too many submissions from this address.",
+                "Too many submissions from this address; try again in a few minutes.",
+            ),
         },
+        examples=[
+            OpenApiExample(
+                "A student's answers",
+                value={
+                    "target_group": "student",
+                    "answers": [{"question": "1.1.a", "value": "3"}, {"question": "1.2.a", "value": ["0", "2"]}],
+                },
+                request_only=True,
+            )
+        ],
     )
     def post(self, request: Request, token: str) -> ApiResponse:
         assignment = Assignment.objects.filter(
@@ -573,16 +930,49 @@ SCORE_EXAMPLE = {
 }
 
 
+class UnitScorePageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = UnitScorePayloadSerializer(many=True)
+
+
 class ScoresAPIView(APIView):
     @extend_schema(
         summary="Scores of a unit, or of a unit's children, in a campaign",
+        description=(
+            "With `unit`: that unit's scores. With `parent`: a page of its children's scores, by name. "
+            "Give exactly one of the two."
+        ),
         parameters=[
             OpenApiParameter("campaign", int, required=True),
             OpenApiParameter("unit", str, description="Unit code: that unit's scores"),
             OpenApiParameter("parent", str, description="Unit code: its children's scores, paginated"),
+            OpenApiParameter("page", int, description="With `parent`: the page of children"),
         ],
-        responses={200: UnitScorePayloadSerializer, 404: OpenApiResponse(description="Campaign or unit not visible")},
-        examples=[OpenApiExample("A ward union", value=SCORE_EXAMPLE, response_only=True)],
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="Scores",
+                serializers=[UnitScorePayloadSerializer, UnitScorePageSerializer],
+                resource_type_field_name=None,
+            ),
+            400: OpenApiResponse(
+                response=OpenApiTypes.OBJECT,
+                description="No campaign id, or not exactly one of `unit` and `parent`.",
+                examples=[OpenApiExample("Unit or parent", value={"detail": "Give either unit or parent."})],
+            ),
+            404: error_response(
+                "The campaign or the unit is outside what the caller may see, or no such page.", "Not found."
+            ),
+        },
+        examples=[
+            OpenApiExample("A ward union", value=SCORE_EXAMPLE, response_only=True),
+            OpenApiExample(
+                "The children of a district union",
+                value={"count": 1, "next": None, "previous": None, "results": [SCORE_EXAMPLE]},
+                response_only=True,
+            ),
+        ],
     )
     def get(self, request: Request) -> ApiResponse:
         from .scoring.selectors import score_payloads
@@ -611,7 +1001,14 @@ class CampaignRecomputeAPIView(APIView):
     @extend_schema(
         summary="Recompute every score of a campaign (managers)",
         request=None,
-        responses={202: OpenApiResponse(description="Queued; scores follow within seconds to minutes")},
+        responses={
+            202: OpenApiResponse(
+                response=MessageSerializer,
+                description="Queued; scores follow within seconds to minutes",
+                examples=[OpenApiExample("Queued", value={"detail": "Recomputation queued."})],
+            ),
+            403: NOT_A_MANAGER,
+        },
     )
     def post(self, request: Request, pk: int) -> ApiResponse:
         from .scoring.services import scores_request_rebuild

@@ -139,3 +139,45 @@ def response_evidence(response: Response) -> list[Evidence]:
 
 def unit_editor_roles(unit: Unit) -> QuerySet[UnitRole]:
     return UnitRole.objects.filter(unit=unit, role__in=UnitRole.EDITOR_ROLES).select_related("user")
+
+
+@dataclass(frozen=True)
+class AnswerChange:
+    at: datetime
+    by: str
+    what: str  # the question's code
+    kind: str  # "+" added, "~" changed, "-" cleared
+    value: str
+
+
+def answer_history(response: Response, limit: int = 200) -> list[AnswerChange]:
+    """The audit trail of a response's answers, newest first (3 queries whatever the length)."""
+    from django.utils.translation import gettext as _
+
+    from .models import Answer, Question
+
+    rows = list(
+        Answer.history.filter(response_id=response.pk)
+        .select_related("history_user", "option")
+        .order_by("-history_date", "-history_id")[:limit]
+    )
+    codes = dict(Question.objects.filter(pk__in={r.question_id for r in rows}).values_list("pk", "code"))
+    changes = []
+    for r in rows:
+        if r.history_type == "-":
+            value = ""
+        elif r.is_na:
+            value = _("Not applicable")
+        elif r.option_id:
+            value = r.option.label if r.option else str(r.option_id)
+        elif r.options_text:
+            value = r.options_text
+        elif r.value_bool is not None:
+            value = _("Yes") if r.value_bool else _("No")
+        elif r.value_number is not None:
+            value = f"{r.value_number:g}" + (f" / {r.value_denominator:g}" if r.value_denominator is not None else "")
+        else:
+            value = r.value_text
+        who = r.history_user.get_full_name() or r.history_user.username if r.history_user else ""
+        changes.append(AnswerChange(r.history_date, who, codes.get(r.question_id, "?"), r.history_type, value))
+    return changes

@@ -19,6 +19,6 @@ urlpatterns = [
     path("responses/<int:pk>/evidence/<str:indicator>/", survey.evidence_add, name="evidence_add"),
     path("evidence/<int:pk>/", survey.evidence_download, name="evidence"),
     path("evidence/<int:pk>/delete/", survey.evidence_delete, name="evidence_delete"),
-    path("s/<str:token>/", member.member_survey, name="member_survey"),
-    path("s/<str:token>/thanks/", member.member_done, name="member_done"),
+    path("s/<slug:token>/", member.member_survey, name="member_survey"),
+    path("s/<slug:token>/thanks/", member.member_done, name="member_done"),
 ]

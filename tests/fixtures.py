@@ -42,6 +42,11 @@ class Tree:
 
 @pytest.fixture
 def tree(db: None) -> Tree:
+    return build_tree()
+
+
+def build_tree() -> Tree:
+    """The tree above, for fixtures of a wider scope than a test (see tests/api/test_contract.py)."""
     L, S = Unit.Level, Unit.Sector
     city = UnitFactory(code="CITY", name="Thành Đoàn", level=L.CITY, sector=S.AGENCY)
     qa = UnitFactory(code="QA", name="Đoàn phường A", level=L.UPPER_GRASSROOTS, parent=city)
@@ -71,6 +76,10 @@ class Personas:
 
 @pytest.fixture
 def personas(tree: Tree) -> Personas:
+    return build_personas(tree)
+
+
+def build_personas(tree: Tree) -> Personas:
     R = UnitRole.Role
     editor = UnitRoleFactory(user__username="editor", unit=tree.qa1a, role=R.SECRETARY).user
     viewer = UnitRoleFactory(user__username="viewer", unit=tree.qa1a, role=R.VIEWER).user

@@ -29,10 +29,11 @@ def _database_url() -> str:
 
 
 class WorkerProcess:
-    def __init__(self, queue: str, log_path: Path, broker_url: str | None = None):
+    def __init__(self, queue: str, log_path: Path, broker_url: str | None = None, pool: str = "solo"):
         self.queue = queue
         self.log_path = log_path
         self.broker_url = broker_url
+        self.pool = pool  # "prefork": one child process (-c 1) runs the tasks, as in production
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -49,7 +50,9 @@ class WorkerProcess:
                 "doanso",
                 "worker",
                 "-P",
-                "solo",
+                self.pool,
+                "-c",
+                "1",
                 "-Q",
                 self.queue,
                 "-n",

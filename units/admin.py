@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
@@ -18,7 +19,7 @@ class UnitRoleInline(admin.TabularInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(TreeAdmin):
+class UnitAdmin(SimpleHistoryAdmin, TreeAdmin):
     form = movenodeform_factory(Unit, exclude=["search_text", "subtree_member_count"])
     list_display = ("name", "code", "level", "sector", "member_count", "subtree_member_count", "is_active")
     list_filter = ("level", "sector", "is_active")
@@ -44,7 +45,7 @@ class UnitAdmin(TreeAdmin):
 
 
 @admin.register(UnitRole)
-class UnitRoleAdmin(admin.ModelAdmin):
+class UnitRoleAdmin(SimpleHistoryAdmin):
     list_display = ("user", "unit", "role", "created_at")
     list_filter = ("role", "unit__level")
     search_fields = ("user__username", "user__full_name", "unit__code", "unit__name")

@@ -105,7 +105,7 @@ class UnitFilter(django_filters.FilterSet):
         examples=[
             OpenApiExample(
                 "A page of units",
-                value={"count": 1, "next": None, "previous": None, "results": [UNIT_EXAMPLE]},
+                value=UNIT_EXAMPLE,  # drf-spectacular wraps it in a page
                 response_only=True,
             )
         ],

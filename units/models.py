@@ -7,6 +7,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Length, Substr
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from doanso.lib.text import search_key
@@ -91,6 +92,9 @@ class Unit(MP_Node):
     )
 
     objects = UnitManager()
+    # Audit trail of what people change (names, levels, counts, closing, moves by save()); the
+    # tree's bookkeeping and the background subtree totals are left out.
+    history = HistoricalRecords(excluded_fields=["numchild", "subtree_member_count", "search_text"])
 
     class Meta:
         verbose_name = _("unit")
@@ -145,6 +149,7 @@ class UnitRole(models.Model):
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="roles")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("unit role")

@@ -144,6 +144,8 @@ def unit_get_for_user(user: AnyUser, code: str, *, action: str = "view") -> Unit
 
     ``action`` is one of ``view``, ``edit``, ``review``, ``manage``.
     """
+    if "\x00" in code:  # no code has one, and PostgreSQL refuses the query
+        raise Http404
     try:
         unit = Unit.objects.get(code=code)
     except Unit.DoesNotExist:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
+from doanso.lib.history import Change, field_changes, who
 from doanso.lib.text import search_key
 
 from .models import Unit, UnitRole
@@ -64,3 +65,22 @@ def user_roles(user: AnyUser) -> QuerySet[UnitRole]:
     if not user.is_authenticated:
         return UnitRole.objects.none()
     return UnitRole.objects.filter(user=user).select_related("unit").order_by("unit__path", "role")
+
+
+UNIT_AUDITED_FIELDS = ("code", "name", "level", "sector", "member_count", "is_active", "closed_at", "path")
+
+
+def unit_history(unit: Unit, limit: int = 100) -> list[Change]:
+    """The audit trail of a unit and of the roles held in it, newest first (2 queries)."""
+    records = list(Unit.history.filter(id=unit.pk).select_related("history_user").order_by("-history_id")[:limit])
+    rows = field_changes(records, UNIT_AUDITED_FIELDS, unit.code)
+    roles = (
+        UnitRole.history.filter(unit_id=unit.pk)
+        .select_related("history_user", "user")
+        .order_by("-history_date", "-history_id")[:limit]
+    )
+    for r in roles:
+        holder = r.user.username if r.user else str(r.user_id)
+        rows.append(Change(r.history_date, who(r), r.history_type, holder, r.get_role_display()))
+    rows.sort(key=lambda c: c.at, reverse=True)
+    return rows[:limit]

@@ -15,7 +15,7 @@ from doanso.lib.uploads import discard_upload, load_upload, stash_upload
 from . import selectors
 from .forms import UnitImportForm, UnitSearchForm
 from .importing import COLUMNS, plan_unit_import
-from .permissions import can_import_units, can_manage_unit, can_view_unit, unit_get_for_user
+from .permissions import can_import_units, can_manage_unit, can_review_unit, can_view_unit, unit_get_for_user
 from .services import ImportRejected, units_import
 
 CHILDREN_PAGE_SIZE = 50
@@ -62,6 +62,8 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
         "children": children,
         "can_manage": can_manage_unit(request.user, unit),
         "merged_into": unit.merged_into if unit.merged_into_id else None,
+        # The audit trail of the unit and its roles: for reviewers (editors above it) and admins.
+        "history": selectors.unit_history(unit) if can_review_unit(request.user, unit) else None,
     }
     return render(request, "units/unit_detail.html", ctx)
 

@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from doanso.lib.http import AuthenticatedHttpRequest
-from units.permissions import can_edit_unit_data, unit_get_for_user
+from units.permissions import can_edit_unit_data, can_review_unit, unit_get_for_user
 
 from .. import services
 from ..forms import BankAccountForm, PaymentFilterForm, PaymentForm
 from ..models import Payment, UnitBankAccount
 from ..permissions import payment_get_for_user
-from ..selectors import dues_rates_on, dues_remittance, payment_totals, payments_in
+from ..selectors import dues_rates_on, dues_remittance, payment_history, payment_totals, payments_in
 from ..vietqr import ascii_note, build_payload, qr_svg
 
 PAGE_SIZE = 50
@@ -141,6 +141,8 @@ def payment_qr(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     payment = payment_get_for_user(request.user, pk)
     account = UnitBankAccount.objects.select_related("bank").filter(unit=payment.unit).first()
     ctx: dict[str, object] = {"payment": payment, "unit": payment.unit, "account": account}
+    if can_review_unit(request.user, payment.unit):  # the audit trail: for reviewers and admins
+        ctx["history"] = payment_history(payment)
     if account is not None:
         payload = build_payload(
             bin_code=account.bank.bin, account=account.account_number, amount=payment.amount, note=payment_note(payment)

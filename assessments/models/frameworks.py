@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 code_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9._-]{0,29}$", _("Letters, digits, dot, dash and underscore only.")
@@ -46,6 +47,7 @@ class Framework(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("framework")
@@ -84,6 +86,8 @@ class Framework(models.Model):
 
 class FrameworkContent(models.Model):
     """Base of every row that belongs to a framework's content: editable only in a draft."""
+
+    history = HistoricalRecords(inherit=True)  # every domain, indicator, question, option, band …
 
     class Meta:
         abstract = True

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from doanso.lib.storage import evidence_upload_to, private_storage
 
@@ -38,6 +39,9 @@ class Response(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last saved"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    # The audit trail (django-simple-history): written explicitly by the services, which change
+    # responses with compare-and-swap updates rather than save().
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("response")
@@ -94,6 +98,10 @@ class Answer(models.Model):
     score = models.FloatField(null=True, blank=True)
     is_hidden = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # Who changed which answer when (written by the answer-saving service, which works in bulk).
+    # The chosen options of a multi-choice question are kept as text in ``options_text``.
+    options_text = models.CharField(max_length=500, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["updated_at", "is_hidden"])
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["response", "question"], name="answer_unique_per_question")]

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from doanso.lib.moments import plausible_errors
 from units.models import Unit
 
 from ..models import Assignment, Campaign, Framework, FrameworkKind, Response
@@ -35,6 +36,10 @@ def _check_campaign_fields(
         errors.setdefault("period_end", []).append(_("The period cannot end before it starts."))
     if closes_at <= opens_at:
         errors.setdefault("closes_at", []).append(_("The survey must close after it opens."))
+    for name, messages in plausible_errors(
+        period_start=period_start, period_end=period_end, opens_at=opens_at, closes_at=closes_at
+    ).items():
+        errors.setdefault(name, []).extend(messages)
     unknown = [level for level in levels if level not in Unit.Level.values]
     if not levels or unknown:
         errors.setdefault("levels", []).append(_("Choose at least one unit level."))

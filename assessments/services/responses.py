@@ -14,6 +14,7 @@ from django.db.models import F, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from doanso.lib.history import delete_with_history, record_history
 from doanso.lib.tasks import enqueue_on_commit
 
 from ..answers import ParsedAnswer, answer_score, comparable_value, parse_value, shown
@@ -172,12 +173,22 @@ def _parse_collect(
     return parsed, errors
 
 
-ANSWER_VALUE_FIELDS = ["is_na", "option", "value_bool", "value_number", "value_denominator", "value_text", "score"]
+ANSWER_VALUE_FIELDS = [
+    "is_na",
+    "option",
+    "value_bool",
+    "value_number",
+    "value_denominator",
+    "value_text",
+    "options_text",
+    "score",
+]
 
 
-def _write_answers(response: Response, parsed: list[ParsedAnswer]) -> None:
+def _write_answers(response: Response, parsed: list[ParsedAnswer], *, by: User | None, audit: bool = True) -> None:
     """Insert, update or delete answers in bulk. The score of an answer depends only on the answer
-    and its (immutable) question, so it is stored here; ``is_hidden`` is refreshed afterwards."""
+    and its (immutable) question, so it is stored here; ``is_hidden`` is refreshed afterwards.
+    With ``audit`` each inserted, changed or removed answer gets its history row, with ``by``."""
     existing = {
         a.question_id: a for a in Answer.objects.filter(response=response, question__in=[p.question for p in parsed])
     }
@@ -201,6 +212,7 @@ def _write_answers(response: Response, parsed: list[ParsedAnswer]) -> None:
         answer.value_number = p.value_number
         answer.value_denominator = p.value_denominator
         answer.value_text = p.value_text
+        answer.options_text = ", ".join(o.code for o in p.options)[:500]
         answer.score = answer_score(
             p.question,
             is_na=p.is_na,
@@ -214,11 +226,17 @@ def _write_answers(response: Response, parsed: list[ParsedAnswer]) -> None:
         if p.question.type == Question.Type.MULTI:
             multi.append((answer, p.options))
     if gone:
-        Answer.objects.filter(pk__in=gone).delete()
+        if audit:
+            delete_with_history(list(Answer.objects.filter(pk__in=gone)), by=by)
+        else:
+            Answer.objects.filter(pk__in=gone).delete()
     Answer.objects.bulk_create(new)
     Answer.objects.bulk_update(changed, ANSWER_VALUE_FIELDS)
     for answer, options in multi:
         answer.options.set(options)
+    if audit:
+        record_history(new, by=by, created=True)
+        record_history(changed, by=by)
 
 
 def response_refresh_derived(response: Response, questions: list[Question] | None = None) -> None:
@@ -263,7 +281,7 @@ def response_save_answers(
     )
     if not won:
         raise VersionConflict(Response.objects.values_list("version", flat=True).get(pk=response.pk))
-    _write_answers(response, parsed)
+    _write_answers(response, parsed, by=by)
     response_refresh_derived(response, questions)
     response.refresh_from_db()
     return response
@@ -288,6 +306,7 @@ def _transition(
         )
     ResponseTransition.objects.create(response=response, from_status=current, to_status=to, by=by, comment=comment)
     response.refresh_from_db()
+    record_history([response], by=by, reason=comment)
     scores_mark_stale(campaign_id=response.assignment.campaign_id, response_id=response.pk)
     return response
 
@@ -415,7 +434,7 @@ def member_response_submit(*, assignment: Assignment, target_group: str, answers
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
-    response = Response.objects.create(
+    response = Response(
         assignment=assignment,
         kind=FrameworkKind.MEMBER,
         status=S.SUBMITTED,
@@ -423,7 +442,9 @@ def member_response_submit(*, assignment: Assignment, target_group: str, answers
         target_group=target_group,
         submitted_at=now,
     )
-    _write_answers(response, [p for p in parsed if visible[p.question.pk]])
+    response.skip_history_when_saving = True  # type: ignore[attr-defined]  # anonymous, never changed
+    response.save()
+    _write_answers(response, [p for p in parsed if visible[p.question.pk]], by=None, audit=False)
     response_refresh_derived(response, questions)
     ResponseTransition.objects.create(response=response, from_status=S.DRAFT, to_status=S.SUBMITTED, by=None, at=now)
     scores_mark_stale(campaign_id=assignment.campaign_id, response_id=response.pk)

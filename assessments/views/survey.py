@@ -22,7 +22,7 @@ from ..forms import EvidenceForm, ReviewForm
 from ..models import Indicator, Question, Response
 from ..permissions import evidence_get_for_user, response_get_for_user
 from ..scoring.metrics import unit_metric_values
-from ..selectors import response_evidence
+from ..selectors import answer_history, response_evidence
 from ..survey import answers_from_post, build_sections
 
 S = Response.Status
@@ -80,6 +80,8 @@ def _survey_context(
         "can_edit": can_edit,
         "can_review": response.status == S.SUBMITTED and can_review_unit(request.user, assignment.unit),
         "transitions": response.transitions.select_related("by").order_by("at", "pk"),
+        # The answers' audit trail: for reviewers (an editor role above the unit) and admins.
+        "answer_history": answer_history(response) if can_review_unit(request.user, assignment.unit) else None,
         "last_return": response.transitions.filter(to_status=S.RETURNED).order_by("-at", "-pk").first()
         if response.status == S.RETURNED
         else None,

@@ -1,4 +1,5 @@
-"""Request types for views behind ``login_required`` (for type checking only)."""
+"""Request helpers: the request type of views behind ``login_required`` (for type checking) and the
+client address used for throttling."""
 
 from __future__ import annotations
 
@@ -15,3 +16,13 @@ if TYPE_CHECKING:
 class AuthenticatedHttpRequest(HttpRequest):
     user: User  # type: ignore[assignment]
     htmx: HtmxDetails
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address for throttling: ``RATELIMIT_IP_META_KEY`` (a header set by our own
+    reverse proxy) when configured, else the socket's address. Used by django-ratelimit and
+    django-axes alike, so both count the same clients."""
+    from django.conf import settings
+
+    key = settings.RATELIMIT_IP_META_KEY or "REMOTE_ADDR"
+    return str(request.META.get(key) or request.META.get("REMOTE_ADDR") or "").split(",")[0].strip()

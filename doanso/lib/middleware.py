@@ -1,4 +1,6 @@
-"""Language selection: Vietnamese unless the user picked another language with the switch.
+"""Site-wide middleware: the chosen language, and the Content-Security-Policy's one exception.
+
+Language selection: Vietnamese unless the user picked another language with the switch.
 
 Django's LocaleMiddleware follows the browser's Accept-Language. Many secretaries' phones are set
 to English while they work in Vietnamese, so the browser's wish is ignored here: the language is
@@ -9,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import csp.middleware
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
@@ -29,3 +33,17 @@ class ChosenLanguageMiddleware:
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class CSPMiddleware(csp.middleware.CSPMiddleware):
+    """django-csp's middleware, allowing inline *styles* (never scripts) under
+    ``CSP_INLINE_STYLE_PREFIXES``: Swagger UI's script writes style attributes on the API docs
+    page. Every other page, Django admin included, keeps ``style-src 'self'``."""
+
+    def get_policy_parts(
+        self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
+    ) -> csp.middleware.PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        if not report_only and request.path_info.startswith(tuple(settings.CSP_INLINE_STYLE_PREFIXES)):
+            parts.update = {**(parts.update or {}), "style-src": ["'unsafe-inline'"]}
+        return parts

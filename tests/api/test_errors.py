@@ -1,0 +1,148 @@
+"""What the contract fuzzing (test_contract.py) found, pinned: each of these answered 500, or an HTML
+page, before. Errors under /api/ are JSON with a message (DESIGN §6)."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from activities.importing import activities_import
+from activities.models import Activity, Payment
+from assessments.models import Answer, Campaign
+from doanso.lib.tabular import read_table
+from tests.activities.test_records import HEADER
+
+
+def api_for(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/no-such-resource/",
+        "/api/v1/campaigns/abc/",  # <int:pk>
+        "/api/v1/activities/abc/",  # the router's pk: a word used to reach int() in the view
+        "/api/v1/payments/abc/confirm/",
+        "/api/v1/units/%00/",  # PostgreSQL refuses NUL in a query
+    ],
+)
+def test_a_url_that_names_nothing_answers_a_json_404(personas, url):
+    response = api_for(personas.city_staff).get(url)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["detail"]
+
+
+def test_pages_keep_their_html_404(client_for, personas):
+    response = client_for(personas.city_staff).get("/units/no/such/page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_member_survey_link_with_a_nul_is_no_survey(db):
+    response = APIClient().post("/api/v1/member-surveys/ab%00c/", {}, format="json")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("parameter", ["unit", "parent"])
+def test_scores_of_a_unit_code_with_a_nul_are_not_found(personas, unit_campaign, parameter):
+    response = api_for(personas.city_staff).get("/api/v1/scores/", {"campaign": unit_campaign.pk, parameter: "\x00"})
+    assert response.status_code == 404
+
+
+def test_answers_with_a_nul_are_refused_and_nothing_is_written(personas, editor_response):
+    response = api_for(personas.editor).put(
+        f"/api/v1/responses/{editor_response.pk}/answers/",
+        {"version": 0, "answers": [{"question": "B4", "value": "a\x00b"}, {"question": "A3", "value": 2}]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "value" in response.json()["answers"]["0"]
+    assert not Answer.objects.exists()
+
+
+@pytest.mark.parametrize("query", [{"start": "0001-01-01"}, {"end": "9999-12-31"}, {"start": "1900-01-01"}])
+@pytest.mark.parametrize("resource", ["activities", "payments"])
+def test_record_filters_take_any_date(personas, resource, query):
+    response = api_for(personas.city_staff).get(f"/api/v1/{resource}/", query)
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
+
+
+def test_an_id_filter_out_of_range_is_a_400(personas):
+    response = api_for(personas.city_staff).get("/api/v1/responses/", {"campaign": "99999999999999999999"})
+    assert response.status_code == 400
+    assert "campaign" in response.json()
+
+
+# A moment before 1912 in Asia/Ho_Chi_Minh has an offset with seconds (+07:06:40), which is not an
+# RFC 3339 date-time: the API sent back what its schema says it never sends. Records carry 2000–2099.
+
+
+@pytest.mark.parametrize(("starts_at", "status"), [("0112-07-27T10:53:56Z", 400), ("2026-07-27T19:30:00+07:00", 201)])
+def test_an_activity_is_dated_between_2000_and_2099(personas, starts_at, status):
+    response = api_for(personas.editor).post(
+        "/api/v1/activities/", {"unit": "QA-1-a", "title": "Sinh hoạt", "starts_at": starts_at}, format="json"
+    )
+    assert response.status_code == status
+    assert Activity.objects.exists() == (status == 201)
+    if status == 400:
+        assert list(response.json()) == ["starts_at"]
+
+
+def test_a_payment_is_dated_between_2000_and_2099(personas):
+    response = api_for(personas.editor).post(
+        "/api/v1/payments/",
+        {"unit": "QA-1-a", "amount": 24000, "paid_at": "1899-12-31T08:00:00+07:00"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["paid_at"]
+    assert not Payment.objects.exists()
+
+
+def test_a_campaign_is_dated_between_2000_and_2099(personas, unit_framework):
+    response = api_for(personas.city_staff).post(
+        "/api/v1/campaigns/",
+        {
+            "framework_code": "test-unit",
+            "framework_version": 1,
+            "name": "Đợt cũ",
+            "milestone": "T0",
+            "period_start": "0001-01-01",
+            "period_end": "2026-06-30",
+            "opens_at": "2026-07-01T08:00:00+07:00",
+            "closes_at": "9999-07-31T17:00:00+07:00",
+            "scope_unit": "QA",
+            "levels": ["branch"],
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert set(response.json()) == {"period_start", "closes_at"}
+    assert not Campaign.objects.exists()
+
+
+def test_the_activity_import_refuses_dates_outside_2000_to_2099(personas, tree):
+    table = read_table((HEADER + "QA-1-a,Sinh hoạt,meeting,20/10/0112 19:30,online,,1,,,\n").encode())
+    plan = activities_import(table=table, user=personas.editor)
+    assert [(e.row, e.column) for e in plan.errors] == [(2, "starts_at")]
+    assert not Activity.objects.exists()
+
+
+def test_a_payment_is_changed_with_its_version(personas, tree):
+    # The version was saved as F("version") + 1, which the payment's history record cannot copy.
+    payment = Payment.objects.create(unit=tree.qa1a, amount=24000, purpose=Payment.Purpose.DUES)
+    client = api_for(personas.editor)
+    response = client.patch(f"/api/v1/payments/{payment.pk}/", {"note": "Nộp hộ", "version": 0}, format="json")
+    assert response.status_code == 200
+    assert response.json()["version"] == 1
+    assert (
+        client.patch(f"/api/v1/payments/{payment.pk}/", {"note": "Muộn", "version": 0}, format="json").status_code
+        == 409
+    )
+    payment.refresh_from_db()
+    assert (payment.note, payment.version) == ("Nộp hộ", 1)
