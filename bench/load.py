@@ -44,11 +44,12 @@ import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -547,6 +548,16 @@ async def run_secretary(
     return result
 
 
+T = TypeVar("T")
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` in a thread of its own: callers such as the test suite may already have an
+    event loop running in this thread (Playwright's synchronous API keeps one)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 async def run_clients(
     base_url: str,
     dataset: Dataset,
@@ -976,7 +987,7 @@ def main() -> int:
         elapsed = time.perf_counter() - started
         print(f"dataset: {args.clients} secretaries, campaign {dataset.campaign_id} ({elapsed:.1f} s)")
         server.start()
-        results, recorder, seconds = asyncio.run(
+        results, recorder, seconds = run_async(
             run_clients(server.url, dataset, saves=args.saves, second_tab_every=args.second_tab_every, think=args.think)
         )
         scores_after = wait_for_scores(dataset)

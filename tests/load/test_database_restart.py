@@ -120,7 +120,7 @@ def test_postgresql_restarted_under_load_gives_clean_503s_then_serves_again_and_
 
     server.start()
     try:
-        results, recorder, _seconds = asyncio.run(
+        results, recorder, _seconds = load.run_async(
             load.run_clients(server.url, dataset, saves=None, fault=restart_postgresql)
         )
     finally:

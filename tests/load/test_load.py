@@ -4,7 +4,6 @@ the full form and reports the figures; here only correctness is asserted, never 
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
@@ -28,7 +27,7 @@ def test_fifty_secretaries_saving_and_submitting_at_once_get_no_5xx_and_lose_no_
     server = load.Gunicorn(log_path=tmp_path / "gunicorn.log", queue=celery_worker.queue, workers=3, threads=4)
     server.start()
     try:
-        results, recorder, seconds = asyncio.run(
+        results, recorder, seconds = load.run_async(
             load.run_clients(server.url, dataset, saves=SAVES, second_tab_every=10)
         )
     finally:
