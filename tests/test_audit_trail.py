@@ -69,11 +69,12 @@ def test_status_changes_are_recorded_with_the_reviewers_comment(draft, personas)
         url="https://drive.example.vn/bb",
     )
     response = services.response_submit(response=response, by=personas.editor)
-    services.response_return(response=response, by=personas.reviewer, comment="Thiếu biên bản")
+    comment = "Thiếu biên bản họp chi đoàn tháng 10; " * 8  # longer than a short text column
+    services.response_return(response=response, by=personas.reviewer, comment=comment)
     rows = list(Response.history.filter(id=draft.pk).order_by("history_id"))
     assert [(r.status, r.history_user.username, r.history_change_reason or "") for r in rows] == [
         ("submitted", "editor", ""),
-        ("returned", "reviewer", "Thiếu biên bản"),
+        ("returned", "reviewer", comment.strip()),
     ]
 
 
