@@ -1,5 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from doanso.lib.history import ReadOnlyHistoryAdmin
 
 from .models import Activity, Bank, BankStatement, DuesRate, DuesSplit, Payment, StatementLine, UnitBankAccount
 
@@ -37,7 +38,7 @@ class ActivityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(SimpleHistoryAdmin):
+class PaymentAdmin(ReadOnlyHistoryAdmin):
     list_display = ("reference", "unit", "purpose", "amount", "channel", "status", "paid_at")
     list_filter = ("status", "channel", "purpose")
     search_fields = ("reference", "unit__code", "payer_member_code")

@@ -15,7 +15,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
+
+from doanso.lib.history import ReadOnlyHistoryAdmin
 
 from . import services
 from .models import (
@@ -122,7 +123,7 @@ class TargetGroupInline(DraftOnlyInlineMixin, nested_admin.NestedTabularInline):
 
 
 @admin.register(Framework)
-class FrameworkAdmin(SimpleHistoryAdmin, nested_admin.NestedModelAdmin):
+class FrameworkAdmin(ReadOnlyHistoryAdmin, nested_admin.NestedModelAdmin):
     list_display = ("name", "code", "version", "kind", "status", "published_at")
     list_filter = ("kind", "status")
     search_fields = ("code", "name")
@@ -255,7 +256,7 @@ class AssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Response)
-class ResponseAdmin(SimpleHistoryAdmin):
+class ResponseAdmin(ReadOnlyHistoryAdmin):
     list_display = ("assignment", "kind", "status", "version", "target_group", "updated_at")
     list_filter = ("kind", "status", "assignment__campaign")
     search_fields = ("assignment__unit__code", "assignment__unit__name")

@@ -254,6 +254,7 @@ AUTHENTICATION_BACKENDS = [
 # that pair is locked out for AXES_COOLOFF_MINUTES (a colleague on the same school network is not).
 # Audit trail (django-simple-history): a reviewer's comment is kept whole as the change reason.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+SIMPLE_HISTORY_REVERT_DISABLED = True  # read-only history in admin (see doanso.lib.history)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -43,6 +43,28 @@ def test_every_answer_change_is_recorded_with_who_and_what(draft, personas):
     assert set(history.values_list("history_user__username", flat=True)) == {"editor"}
 
 
+def test_saving_a_section_again_records_only_what_changed(draft, personas):
+    draft = save(draft, personas.editor, A1="2", A2="yes", A3="3", A5=["0", "2"])
+    save(draft, personas.editor, A1="2", A2="yes", A3="3.00", A5=["2", "0"])  # autosave, nothing new
+    assert Answer.history.filter(response_id=draft.pk).count() == 4
+    save(draft.__class__.objects.get(pk=draft.pk), personas.editor, A1="2", A2="no", A3="3", A5=["0", "2"])
+    assert list(
+        Answer.history.filter(response_id=draft.pk, history_type="~").values_list("question__code", flat=True)
+    ) == ["A2"]
+
+
+def test_admin_history_is_read_only(personas, client_for, reference_data):
+    payment = activity_services.payment_create(unit=personas.editor.unit_roles.get().unit, by=None, amount=24000)
+    pending = Payment.history.filter(id=payment.pk).get()
+    activity_services.payment_confirm(payment=payment, by=personas.editor)
+    admin = client_for(personas.admin)
+    url = reverse("admin:activities_payment_simple_history", args=[payment.pk, pending.history_id])
+    assert admin.get(url).status_code == 200  # an old version can be read …
+    assert admin.post(url, {"status": "pending", "amount": 24000}).status_code == 403  # … not restored
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.CONFIRMED
+
+
 def test_a_conflicting_save_records_nothing(draft, personas):
     save(draft, personas.editor, A1="2")
     with pytest.raises(services.VersionConflict):

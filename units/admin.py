@@ -4,9 +4,10 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
+
+from doanso.lib.history import ReadOnlyHistoryAdmin
 
 from .models import Unit, UnitRole
 from .services import unit_close, unit_schedule_member_totals
@@ -19,7 +20,7 @@ class UnitRoleInline(admin.TabularInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(SimpleHistoryAdmin, TreeAdmin):
+class UnitAdmin(ReadOnlyHistoryAdmin, TreeAdmin):
     form = movenodeform_factory(Unit, exclude=["search_text", "subtree_member_count"])
     list_display = ("name", "code", "level", "sector", "member_count", "subtree_member_count", "is_active")
     list_filter = ("level", "sector", "is_active")
@@ -45,7 +46,7 @@ class UnitAdmin(SimpleHistoryAdmin, TreeAdmin):
 
 
 @admin.register(UnitRole)
-class UnitRoleAdmin(SimpleHistoryAdmin):
+class UnitRoleAdmin(ReadOnlyHistoryAdmin):
     list_display = ("user", "unit", "role", "created_at")
     list_filter = ("role", "unit__level")
     search_fields = ("user__username", "user__full_name", "unit__code", "unit__name")

@@ -185,6 +185,19 @@ ANSWER_VALUE_FIELDS = [
 ]
 
 
+def _answer_value(answer: Answer) -> tuple[Any, ...]:
+    """What an answer says (a multi-choice answer's options are in ``options_text``)."""
+    return (
+        answer.is_na,
+        answer.option_id,
+        answer.value_bool,
+        answer.value_number,
+        answer.value_denominator,
+        answer.value_text,
+        answer.options_text,
+    )
+
+
 def _write_answers(response: Response, parsed: list[ParsedAnswer], *, by: User | None, audit: bool = True) -> None:
     """Insert, update or delete answers in bulk. The score of an answer depends only on the answer
     and its (immutable) question, so it is stored here; ``is_hidden`` is refreshed afterwards.
@@ -206,13 +219,14 @@ def _write_answers(response: Response, parsed: list[ParsedAnswer], *, by: User |
         if fresh:
             answer = Answer(response=response, question=p.question)
         assert answer is not None
+        before = _answer_value(answer)
         answer.is_na = p.is_na
         answer.option = p.option
         answer.value_bool = p.value_bool
         answer.value_number = p.value_number
         answer.value_denominator = p.value_denominator
         answer.value_text = p.value_text
-        answer.options_text = ", ".join(o.code for o in p.options)[:500]
+        answer.options_text = ", ".join(o.code for o in sorted(p.options, key=lambda o: (o.order, o.pk)))[:500]
         answer.score = answer_score(
             p.question,
             is_na=p.is_na,
@@ -222,6 +236,8 @@ def _write_answers(response: Response, parsed: list[ParsedAnswer], *, by: User |
             value_number=p.value_number,
             value_denominator=p.value_denominator,
         )
+        if not fresh and _answer_value(answer) == before:
+            continue  # autosave sends the whole section: what did not change is neither written nor audited
         (new if fresh else changed).append(answer)
         if p.question.type == Question.Type.MULTI:
             multi.append((answer, p.options))

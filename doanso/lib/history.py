@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from simple_history.admin import SimpleHistoryAdmin
 
 
 def record_history(objects: Sequence[Model], *, by: Any, reason: str = "", created: bool = False) -> None:
@@ -72,3 +75,16 @@ def _display(record: Any, field: str) -> str:
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
     return str(value)
+
+
+class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+    """simple-history's admin pages, to read only. Its "revert" would save an old version straight
+    through the ORM — un-publishing a framework, un-confirming a payment, moving a response's
+    status back without a transition — around every rule the services keep."""
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if request.method != "GET":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)

@@ -25,4 +25,6 @@ def client_ip(request: HttpRequest) -> str:
     from django.conf import settings
 
     key = settings.RATELIMIT_IP_META_KEY or "REMOTE_ADDR"
-    return str(request.META.get(key) or request.META.get("REMOTE_ADDR") or "").split(",")[0].strip()
+    # In a list (X-Forwarded-For) only the last address was added by our own proxy; the ones
+    # before it are whatever the client sent, and would let it pick a fresh address per try.
+    return str(request.META.get(key) or request.META.get("REMOTE_ADDR") or "").split(",")[-1].strip()

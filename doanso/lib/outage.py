@@ -32,10 +32,29 @@ RETRY_AFTER_SECONDS = 30
 _MARK = "_doanso_database_unavailable"
 
 
+# SQLSTATEs of a server that is going away or not there yet (PostgreSQL: connection exceptions,
+# admin/crash shutdown, cannot connect now). A deadlock, a timeout or a limit is not an outage.
+_OUTAGE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+
+
 def is_database_unavailable(exc: BaseException | None) -> bool:
-    """Connection refused or lost, server shutting down or starting up, a statement cancelled.
-    (IntegrityError, ProgrammingError and the like are bugs or bad data: they stay 500.)"""
-    return isinstance(exc, OperationalError | InterfaceError)
+    """The connection is refused, lost or closed, or the server is shutting down or starting up.
+
+    Only those: other OperationalErrors (deadlocks, serialization failures, timeouts, SQLite's
+    "no such table") and IntegrityError, ProgrammingError … are bugs or load problems that must
+    reach error reporting as 500s, not read "try again later"."""
+    if isinstance(exc, InterfaceError):
+        return True  # a connection already closed under us
+    if not isinstance(exc, OperationalError):
+        return False
+    cause = exc.__cause__
+    code = getattr(cause, "pgcode", None)
+    if code:
+        return str(code).startswith(_OUTAGE_SQLSTATES)
+    if type(cause).__module__.startswith("sqlite3"):
+        return "database is locked" in str(cause)
+    # psycopg2 reports failures to connect and connections lost mid-query without a SQLSTATE.
+    return True
 
 
 def database_unavailable_response(request: HttpRequest) -> HttpResponse:
@@ -79,5 +98,5 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not is_database_unavailable(exception):
             return None
-        logger.warning("Database unavailable, answered 503: %s %s: %s", request.method, request.path, exception)
+        logger.error("Database unavailable, answered 503: %s %s", request.method, request.path, exc_info=exception)
         return database_unavailable_response(request)

@@ -15,3 +15,7 @@ document.addEventListener("click", (event) => {
 document.addEventListener("click", (event) => {
   if (event.target.closest(".js-print")) window.print();
 });
+// A preview form (the framework preview in admin) is never sent anywhere.
+document.addEventListener("submit", (event) => {
+  if (event.target.matches("form[data-preview]")) event.preventDefault();
+});

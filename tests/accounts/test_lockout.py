@@ -75,3 +75,12 @@ def test_the_admin_login_is_throttled_too(personas, client, password):
         client.post(url, {"username": "admin", "password": "sai"}, REMOTE_ADDR="10.0.0.3")
     response = client.post(url, {"username": "admin", "password": password}, REMOTE_ADDR="10.0.0.3")
     assert response.status_code == 429
+
+
+def test_behind_a_proxy_the_address_it_added_counts_not_the_ones_a_client_made_up(personas, client, settings):
+    settings.RATELIMIT_IP_META_KEY = "HTTP_X_FORWARDED_FOR"
+    url = reverse("accounts:login")
+    for made_up in ("1.1.1.1", "2.2.2.2", "3.3.3.3"):  # a fresh "address" on every try …
+        client.post(url, {"username": "editor", "password": "sai"}, HTTP_X_FORWARDED_FOR=f"{made_up}, 10.0.0.7")
+    locked = client.post(url, {"username": "editor", "password": "sai"}, HTTP_X_FORWARDED_FOR="9.9.9.9, 10.0.0.7")
+    assert locked.status_code == 429  # … but the proxy saw one client, 10.0.0.7

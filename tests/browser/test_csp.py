@@ -58,6 +58,7 @@ def test_no_page_needs_an_inline_script_or_another_origin(
         "/admin/",
         "/admin/units/unit/",
         f"/admin/assessments/framework/{milestones.framework.pk}/change/",
+        f"/admin/assessments/framework/{milestones.framework.pk}/preview/",
         "/api/v1/docs/",
     ):
         page.goto(f"{live_server.url}{path}")

@@ -79,3 +79,36 @@ def test_other_database_errors_stay_server_errors(logged_in):
     with mock.patch.object(SessionStore, "load", side_effect=IntegrityError("duplicate key")):
         response = client.get("/api/v1/units/")
     assert response.status_code == 500
+
+
+class _PgError(Exception):
+    """Stands for a psycopg2 error: what Django's OperationalError wraps, with its SQLSTATE."""
+
+    def __init__(self, pgcode: str):
+        super().__init__(pgcode)
+        self.pgcode = pgcode
+
+
+def _wrapped(pgcode: str) -> OperationalError:
+    error = OperationalError(f"SQLSTATE {pgcode}")
+    error.__cause__ = _PgError(pgcode)
+    return error
+
+
+@pytest.mark.parametrize(
+    ("pgcode", "status"),
+    [
+        ("08006", 503),  # connection failure
+        ("57P01", 503),  # admin shutdown (the restart)
+        ("57P03", 503),  # cannot connect now (starting up)
+        ("40P01", 500),  # deadlock: a bug to fix, not an outage
+        ("57014", 500),  # statement timeout
+        ("53300", 500),  # too many connections: a capacity problem for error reporting
+    ],
+)
+def test_only_a_server_going_away_or_not_there_yet_is_an_outage(logged_in, pgcode, status):
+    client = Client(raise_request_exception=False)
+    client.cookies = logged_in.cookies
+    with mock.patch.object(SessionStore, "load", side_effect=_wrapped(pgcode)):
+        response = client.get("/api/v1/units/")
+    assert response.status_code == status
