@@ -141,3 +141,27 @@ def test_the_trail_is_on_each_objects_page_for_reviewers_and_admins(
         if shown:
             trail = body[body.index("audit-trail") :]
             assert trace in trail, (name, trace)
+
+
+def test_imports_closings_and_publishing_are_in_the_trail_too(db, unit_framework):
+    from tests.units.test_import import VALID, table
+    from units.services import unit_close, units_import
+
+    units_import(table=table(VALID))
+    created = sorted(Unit.history.filter(history_type="+").values_list("code", flat=True))
+    assert created == ["T", "T-A", "T-A-1", "T-A-1-a", "T-A-1-b", "T-B", "T-B-1"]  # each once
+    granted = UnitRole.history.filter(history_type="+", history_change_reason="import")
+    assert set(granted.values_list("user__username", "unit__code")) == {
+        ("bt.ankhanh", "T-A"),
+        ("bt.to1", "T-A-1-a"),
+        ("bt.to1", "T-B-1"),
+    }
+    units_import(table=table(VALID))  # the same file again: nothing changes, nothing is recorded
+    assert Unit.history.count() == 7 and granted.count() == 3
+    moved = VALID.replace("T-A-1-b,Chi đoàn Tổ 2,T-A-1,", "T-A-1-b,Chi đoàn Tổ 2,T-B-1,")
+    units_import(table=table(moved))
+    assert Unit.history.filter(code="T-A-1-b").latest("history_id").path.startswith(Unit.objects.get(code="T-B-1").path)
+    unit_close(unit=Unit.objects.get(code="T-A"))
+    closings = Unit.history.filter(history_change_reason="closed")
+    assert set(closings.values_list("code", "is_active")) == {("T-A", False), ("T-A-1", False), ("T-A-1-a", False)}
+    assert Framework.history.filter(id=unit_framework.pk).latest("history_id").status == "published"

@@ -14,6 +14,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from doanso.lib.history import record_history
 from doanso.lib.tabular import Table
 from doanso.lib.tasks import enqueue_on_commit
 
@@ -103,6 +104,8 @@ def unit_close(*, unit: Unit, merged_into: Unit | None = None) -> Unit:
     if merged_into is not None:
         Unit.objects.filter(pk=unit.pk).update(merged_into=merged_into)
     unit.refresh_from_db()
+    closed = list(Unit.objects.filter(path__startswith=unit.path, closed_at=now))
+    record_history(closed, by=None, reason=f"merged into {merged_into.code}" if merged_into else "closed")
     unit_schedule_member_totals()
     return unit
 
@@ -195,6 +198,30 @@ def _grant_secretaries(plan: ImportPlan) -> None:
     )
 
 
+def _record_import_history(plan: ImportPlan) -> None:
+    """The audit trail of what the bulk import wrote: each created, updated or moved unit as it now
+    is, and each role it granted (one bulk insert each; the rows imported unchanged get none)."""
+    touched = [r.code for r in plan.rows if r.action != "unchanged"]
+    created = {r.code for r in plan.rows if r.action == "create"}
+    units = list(Unit.objects.filter(code__in=touched))
+    # treebeard saves some new nodes one by one (a new root): those already have their row.
+    saved = set(Unit.history.filter(id__in=[u.pk for u in units if u.code in created]).values_list("id", flat=True))
+    record_history(
+        [u for u in units if u.code in created and u.pk not in saved], by=None, reason="import", created=True
+    )
+    record_history([u for u in units if u.code not in created], by=None, reason="import")
+    pairs = {(r.secretary_username, r.code) for r in plan.rows if r.secretary_username}
+    if pairs:
+        roles = UnitRole.objects.filter(
+            role=UnitRole.Role.SECRETARY,
+            user__username__in={p[0] for p in pairs},
+            unit__code__in={p[1] for p in pairs},
+        ).select_related("user", "unit")
+        audited = set(UnitRole.history.filter(id__in=[r.pk for r in roles]).values_list("id", flat=True))
+        granted = [r for r in roles if (r.user.username, r.unit.code) in pairs and r.pk not in audited]
+        record_history(granted, by=None, reason="import", created=True)
+
+
 @transaction.atomic
 def units_import(*, table: Table, dry_run: bool = False) -> ImportPlan:
     """Validate the whole table, then create, update and move units, create secretaries, grant roles.
@@ -211,6 +238,7 @@ def units_import(*, table: Table, dry_run: bool = False) -> ImportPlan:
     _create_new_units(plan)
     _update_and_move_existing(plan)
     _grant_secretaries(plan)
+    _record_import_history(plan)
     if plan.changes_anything:
         unit_schedule_member_totals()
     logger.info("Unit import applied: %s", plan.summary)

@@ -11,6 +11,8 @@ from django.db.models import Max, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from doanso.lib.history import record_history
+
 from ..models import Domain, Framework, Indicator, LevelBand, Option, Question, TargetGroup
 from ..spec import FORMAT, Problem, validate_framework_spec
 
@@ -226,6 +228,7 @@ def framework_publish(*, framework: Framework) -> Framework:
         raise FrameworkRejected(problems)
     Framework.objects.filter(pk=locked.pk).update(status=Framework.Status.PUBLISHED, published_at=timezone.now())
     locked.refresh_from_db()
+    record_history([locked], by=None, reason="published")
     return locked
 
 
@@ -237,6 +240,7 @@ def framework_retire(*, framework: Framework) -> Framework:
     if not updated:
         raise ValidationError(_("Only a published framework can be retired."))
     framework.refresh_from_db()
+    record_history([framework], by=None, reason="retired")
     return framework
 
 
