@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -43,7 +45,7 @@ def _unit_for_writing(user: Any, unit: Unit) -> Unit:
     if not can_view_unit(user, unit):
         raise Http404
     if not can_edit_unit_data(user, unit):
-        raise PermissionDenied("Only the unit's secretary, deputy or staff record its data.")
+        raise PermissionDenied(_("Only the unit's secretary, deputy or staff record its data."))
     return unit
 
 
@@ -54,6 +56,53 @@ def _conflict(exc: services.RecordConflict) -> Response:
 def _invalid(exc: ValidationError) -> Response:
     body = exc.message_dict if hasattr(exc, "error_dict") else {"detail": " ".join(exc.messages)}
     return Response(body, status=status.HTTP_400_BAD_REQUEST)
+
+
+class _UnitRecordWrites:
+    """Create and update of a unit's record (activity, payment): the unit must be one the caller
+    edits, a record never moves to another unit, and an update carries the version it loaded."""
+
+    serializer_class: type[serializers.ModelSerializer]  # type: ignore[type-arg]
+    moved_message: Any  # lazily translated "cannot move to another unit"
+
+    def create_record(self, unit: Unit, by: Any, fields: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def update_record(self, record: Any, version: int, fields: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def get_object(self) -> Any:
+        raise NotImplementedError
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self.serializer_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        unit = _unit_for_writing(request.user, fields.pop("unit"))
+        fields.pop("version", None)
+        try:
+            record = self.create_record(unit, request.user if request.user.is_authenticated else None, fields)
+        except ValidationError as exc:
+            return _invalid(exc)
+        return Response(self.serializer_class(record).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        record = self.get_object()
+        data = self.serializer_class(record, data=request.data, partial=kwargs.get("partial", False))
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        if "unit" in fields and fields.pop("unit") != record.unit:
+            return Response({"unit": [str(self.moved_message)]}, status=status.HTTP_400_BAD_REQUEST)
+        version = fields.pop("version", None)
+        if version is None:
+            return Response({"version": [_("Send the version you loaded.")]}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            record = self.update_record(record, version, fields)
+        except services.RecordConflict as exc:
+            return _conflict(exc)
+        except ValidationError as exc:
+            return _invalid(exc)
+        return Response(self.serializer_class(record).data)
 
 
 class RecordFilter(django_filters.FilterSet):
@@ -205,7 +254,7 @@ ACTIVITY_RESPONSE = OpenApiExample("An activity", value=ACTIVITY_READ_EXAMPLE, r
         responses={204: None, 403: NOT_AN_EDITOR},
     ),
 )
-class ActivityViewSet(viewsets.ModelViewSet):
+class ActivityViewSet(_UnitRecordWrites, viewsets.ModelViewSet):
     """Activities of the units you may see; recorded and changed by the unit's own editors."""
 
     serializer_class = ActivitySerializer
@@ -223,37 +272,13 @@ class ActivityViewSet(viewsets.ModelViewSet):
         write = self.request.method not in ("GET", "HEAD", "OPTIONS")
         return activity_get_for_user(self.request.user, int(self.kwargs["pk"]), action="edit" if write else "view")
 
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = ActivitySerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        unit = _unit_for_writing(request.user, fields.pop("unit"))
-        fields.pop("version", None)
-        try:
-            activity = services.activity_create(
-                unit=unit, by=request.user if request.user.is_authenticated else None, **fields
-            )  # type: ignore[arg-type]
-        except ValidationError as exc:
-            return _invalid(exc)
-        return Response(ActivitySerializer(activity).data, status=status.HTTP_201_CREATED)
+    moved_message = gettext_lazy("An activity cannot move to another unit.")
 
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        activity = self.get_object()
-        data = ActivitySerializer(activity, data=request.data, partial=kwargs.get("partial", False))
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        if "unit" in fields and fields.pop("unit") != activity.unit:
-            return Response({"unit": ["An activity cannot move to another unit."]}, status=status.HTTP_400_BAD_REQUEST)
-        version = fields.pop("version", None)
-        if version is None:
-            return Response({"version": ["Send the version you loaded."]}, status=status.HTTP_400_BAD_REQUEST)
-        try:
-            activity = services.activity_update(activity=activity, version=version, **fields)
-        except services.RecordConflict as exc:
-            return _conflict(exc)
-        except ValidationError as exc:
-            return _invalid(exc)
-        return Response(ActivitySerializer(activity).data)
+    def create_record(self, unit: Unit, by: Any, fields: dict[str, Any]) -> Activity:
+        return services.activity_create(unit=unit, by=by, **fields)
+
+    def update_record(self, record: Any, version: int, fields: dict[str, Any]) -> Activity:
+        return services.activity_update(activity=record, version=version, **fields)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         services.activity_delete(activity=self.get_object())
@@ -375,6 +400,7 @@ NOT_PENDING = error_response("The payment is not pending.", "This payment is not
     ),
 )
 class PaymentViewSet(
+    _UnitRecordWrites,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
@@ -399,41 +425,17 @@ class PaymentViewSet(
         write = self.request.method not in ("GET", "HEAD", "OPTIONS")
         return payment_get_for_user(self.request.user, int(self.kwargs["pk"]), action="edit" if write else "view")
 
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = PaymentSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        unit = _unit_for_writing(request.user, fields.pop("unit"))
-        fields.pop("version", None)
-        try:
-            payment = services.payment_create(
-                unit=unit, by=request.user if request.user.is_authenticated else None, **fields
-            )  # type: ignore[arg-type]
-        except ValidationError as exc:
-            return _invalid(exc)
-        return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
+    moved_message = gettext_lazy("A payment cannot move to another unit.")
 
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        payment = self.get_object()
-        data = PaymentSerializer(payment, data=request.data, partial=kwargs.get("partial", False))
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        if "unit" in fields and fields.pop("unit") != payment.unit:
-            return Response({"unit": ["A payment cannot move to another unit."]}, status=status.HTTP_400_BAD_REQUEST)
-        version = fields.pop("version", None)
-        if version is None:
-            return Response({"version": ["Send the version you loaded."]}, status=status.HTTP_400_BAD_REQUEST)
-        try:
-            payment = services.payment_update(payment=payment, version=version, **fields)
-        except services.RecordConflict as exc:
-            return _conflict(exc)
-        except ValidationError as exc:
-            return _invalid(exc)
-        return Response(PaymentSerializer(payment).data)
+    def create_record(self, unit: Unit, by: Any, fields: dict[str, Any]) -> Payment:
+        return services.payment_create(unit=unit, by=by, **fields)
+
+    def update_record(self, record: Any, version: int, fields: dict[str, Any]) -> Payment:
+        return services.payment_update(payment=record, version=version, **fields)
 
     def http_method_not_allowed(self, request: Request, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
         if request.method == "DELETE":  # payments are never deleted (no destroy action)
-            raise MethodNotAllowed("DELETE", detail="Payments are kept; cancel a pending payment instead.")
+            raise MethodNotAllowed("DELETE", detail=_("Payments are kept; cancel a pending payment instead."))
         return super().http_method_not_allowed(request, *args, **kwargs)
 
     @extend_schema(
@@ -446,7 +448,7 @@ class PaymentViewSet(
     def confirm(self, request: Request, pk: str) -> Response:
         payment = self.get_object()
         if not services.payment_confirm(payment=payment, by=request.user if request.user.is_authenticated else None):  # type: ignore[arg-type]
-            return Response({"detail": "This payment is not pending."}, status=status.HTTP_409_CONFLICT)
+            return Response({"detail": _("This payment is not pending.")}, status=status.HTTP_409_CONFLICT)
         payment.refresh_from_db()
         return Response(PaymentSerializer(payment).data)
 

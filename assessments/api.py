@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -336,10 +337,10 @@ class CampaignListCreateAPIView(generics.ListAPIView):
         if unit is None:
             raise Http404
         if not can_manage_unit(request.user, unit):
-            self.permission_denied(request, message="You do not manage this unit.")
+            self.permission_denied(request, message=_("You do not manage this unit."))
         framework = Framework.objects.filter(code=d.pop("framework_code"), version=d.pop("framework_version")).first()
         if framework is None:
-            raise serializers.ValidationError({"framework_version": ["No such framework version."]})
+            raise serializers.ValidationError({"framework_version": [_("No such framework version.")]})
         try:
             campaign = services.campaign_create(by=acting_user(request), framework=framework, scope_unit=unit, **d)
         except ValidationError as exc:
@@ -850,7 +851,7 @@ class MemberSurveyAPIView(APIView):
             increment=True,
         ):
             return ApiResponse(
-                {"detail": "Too many submissions from this address; try again in a few minutes."}, status=429
+                {"detail": _("Too many submissions from this address; try again in a few minutes.")}, status=429
             )
         data = MemberSubmitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -866,7 +867,7 @@ class MemberSurveyAPIView(APIView):
             return _error_response(
                 exc, field_errors_under=None if "target_group" in getattr(exc, "error_dict", {}) else "answers"
             )
-        return ApiResponse({"detail": "Received. Thank you!"}, status=status.HTTP_201_CREATED)
+        return ApiResponse({"detail": _("Received. Thank you!")}, status=status.HTTP_201_CREATED)
 
 
 # --- Scores -------------------------------------------------------------------------------------
@@ -980,11 +981,11 @@ class ScoresAPIView(APIView):
         try:
             campaign_id = int(request.query_params.get("campaign", ""))
         except ValueError:
-            return ApiResponse({"campaign": ["Give a campaign id."]}, status=status.HTTP_400_BAD_REQUEST)
+            return ApiResponse({"campaign": [_("Give a campaign id.")]}, status=status.HTTP_400_BAD_REQUEST)
         campaign = campaign_get_for_user(request.user, campaign_id)
         unit_code, parent_code = request.query_params.get("unit"), request.query_params.get("parent")
         if bool(unit_code) == bool(parent_code):
-            return ApiResponse({"detail": "Give either unit or parent."}, status=status.HTTP_400_BAD_REQUEST)
+            return ApiResponse({"detail": _("Give either unit or parent.")}, status=status.HTTP_400_BAD_REQUEST)
         if unit_code:
             unit = unit_get_for_user(request.user, unit_code)
             return ApiResponse(UnitScorePayloadSerializer(score_payloads(campaign, [unit])[0]).data)
@@ -1016,4 +1017,4 @@ class CampaignRecomputeAPIView(APIView):
         campaign = campaign_get_for_user(request.user, pk, action="manage")
         with transaction.atomic():
             scores_request_rebuild(campaign_id=campaign.pk)
-        return ApiResponse({"detail": "Recomputation queued."}, status=status.HTTP_202_ACCEPTED)
+        return ApiResponse({"detail": _("Recomputation queued.")}, status=status.HTTP_202_ACCEPTED)
