@@ -1,25 +1,37 @@
-# Đoàn Số — the two commands: `make run` (site with demo data on 127.0.0.1:8000) and `make test`.
+# Đoàn Số — the two commands: `make run` (site with demo data on 127.0.0.1:8000, or PORT=…) and `make test`.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+PORT ?= 8000
+PIP := $(PY) -m pip install --disable-pip-version-check -q
+# One stamp per requirements content: `make run` needs only the runtime set, `make test` the test tools too.
+RUN_STAMP := $(VENV)/.installed-run-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint format typecheck messages backup restore clean
+.PHONY: install install-run run test lint format typecheck messages backup restore clean
+
+$(RUN_STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) -r requirements.txt
+	rm -f $(VENV)/.installed-run-*
+	touch $@
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	$(PIP) -r requirements-dev.txt
 	rm -f $(VENV)/.installed-*
-	touch $@
+	touch $@ $(RUN_STAMP)
+
+install-run: $(RUN_STAMP)
 
 install: $(STAMP)
 
-## Embedded default: SQLite under var/, Celery eager, demo data, runserver.
-run: install
+## Embedded default: SQLite under var/, Celery eager, demo data, runserver on 127.0.0.1:$(PORT) (`make run PORT=8123`).
+run: install-run
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## The test suite. Without DATABASE_URL/REDIS_URL/Chromium it falls back and says so;
 ## CI (.ci/run) passes PYTEST_ARGS=--require-services so that a missing service fails.
