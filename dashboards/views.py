@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from assessments.models import FrameworkKind
+from assessments.models import Campaign, FrameworkKind
 from assessments.selectors import responses_to_fill, responses_to_review
 from units.models import Unit
 from units.permissions import can_import_units, unit_get_for_user
@@ -147,6 +147,10 @@ def unit_page(request: HttpRequest, code: str) -> HttpResponse:
     ctx |= {
         "subtree": subtree,
         "subtree_overall": banding(subtree.overall if subtree else None),
+        # `members` mode over units that all have 0 members: responses exist, but no weighted mean.
+        "no_member_counts": bool(
+            campaign.rollup == Campaign.Rollup.MEMBERS and subtree and subtree.responses and subtree.overall is None
+        ),
         "explanation": selectors.explain(campaign, unit, subtree_domains=subtree_domains),
         "trend": trend,
         "records": selectors.unit_records(unit, campaign.period_start, campaign.period_end),

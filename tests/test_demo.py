@@ -72,3 +72,23 @@ def test_seed_demo_refuses_with_debug_off(db, settings):
     assert Unit.objects.count() == 0
     call_command("seed_demo", "--force", verbosity=0)
     assert Unit.objects.count() > 600
+
+
+def test_seed_demo_reports_its_progress_in_one_language_without_raw_figures(db, settings, caplog):
+    import io
+    import logging
+
+    from django.utils import translation
+
+    settings.DEBUG = True
+    out = io.StringIO()
+    with caplog.at_level(logging.INFO), translation.override("vi"):
+        call_command("seed_demo", stdout=out)
+    text = out.getvalue()
+    lines = text.splitlines()
+    assert len(lines) >= 10
+    assert "Đang tính điểm…" in text and "Người dùng mẫu" in text
+    # No line is an English sentence or a Python dict; the operators' log lines stay out of it too.
+    for english in ("created", "updated", "secretary", "viewer", "superuser (", "city staff", "{'"):
+        assert english not in text, english
+    assert not [r.getMessage() for r in caplog.records if "{'" in r.getMessage()]

@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from doanso.lib.tabular import Table
 
 from .importing import COLUMNS, ImportPlan
 from .models import Unit, UnitRole
 from .services import unit_recompute_member_totals, unitrole_grant, units_import
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
 DEMO_PASSWORD = "doanso-demo"
 ROOT_CODE = "HCM"
@@ -99,20 +104,28 @@ class DemoUser:
     full_name: str
     unit_code: str | None
     role: str | None
-    note: str
+    note: StrOrPromise
 
 
 DEMO_USERS = [
-    DemoUser("admin", "Quản trị hệ thống", None, None, "superuser (Django admin)"),
+    DemoUser("admin", "Quản trị hệ thống", None, None, _("superuser (Django admin)")),
     DemoUser(
-        "thanhdoan", "Trần Minh Quân", ROOT_CODE, UnitRole.Role.STAFF, "city staff: sees the whole tree, imports units"
+        "thanhdoan",
+        "Trần Minh Quân",
+        ROOT_CODE,
+        UnitRole.Role.STAFF,
+        _("city staff: sees the whole tree, imports units"),
     ),
-    DemoUser("bithu.thanhdoan", "Nguyễn Thị Thu Hà", ROOT_CODE, UnitRole.Role.SECRETARY, "secretary, city level"),
-    DemoUser("bithu.phuongsaigon", "Lê Hoàng Nam", "HCM-PSG", UnitRole.Role.SECRETARY, "secretary, upper-grassroots"),
-    DemoUser("bithu.khupho1", "Phạm Ngọc Linh", "HCM-PSG-01", UnitRole.Role.SECRETARY, "secretary, grassroots"),
-    DemoUser("bithu.chidoan", "Võ Thanh Vy", "HCM-PSG-01-1", UnitRole.Role.SECRETARY, "secretary, branch"),
-    DemoUser("bithu.bachkhoa", "Đặng Quốc Khoa", "HCM-BK-01-1", UnitRole.Role.SECRETARY, "secretary, branch elsewhere"),
-    DemoUser("xem.phuongsaigon", "Bùi Gia Châu", "HCM-PSG", UnitRole.Role.VIEWER, "viewer of a ward union"),
+    DemoUser("bithu.thanhdoan", "Nguyễn Thị Thu Hà", ROOT_CODE, UnitRole.Role.SECRETARY, _("secretary, city level")),
+    DemoUser(
+        "bithu.phuongsaigon", "Lê Hoàng Nam", "HCM-PSG", UnitRole.Role.SECRETARY, _("secretary, upper-grassroots")
+    ),
+    DemoUser("bithu.khupho1", "Phạm Ngọc Linh", "HCM-PSG-01", UnitRole.Role.SECRETARY, _("secretary, grassroots")),
+    DemoUser("bithu.chidoan", "Võ Thanh Vy", "HCM-PSG-01-1", UnitRole.Role.SECRETARY, _("secretary, branch")),
+    DemoUser(
+        "bithu.bachkhoa", "Đặng Quốc Khoa", "HCM-BK-01-1", UnitRole.Role.SECRETARY, _("secretary, branch elsewhere")
+    ),
+    DemoUser("xem.phuongsaigon", "Bùi Gia Châu", "HCM-PSG", UnitRole.Role.VIEWER, _("viewer of a ward union")),
 ]
 
 

@@ -178,3 +178,28 @@ def test_the_documented_member_example_with_one_item(tree, db):
     assert payload["members"]["by_target_group"]["student"] == {"responses": 5, "overall": 70.0, "suppressed": False}
     assert payload["members"]["by_target_group"]["worker"]["suppressed"] is True
     assert UnitScore.objects.get(campaign=campaign, unit=tree.qa1a).overall == pytest.approx(400 / 7, **EXACT)
+
+
+def test_members_mode_over_units_without_members_has_no_roll_up_and_the_page_says_why(scored, tree, personas, client):
+    """Every responding unit has member_count 0: no weighted mean exists — empty, never 0 or an error."""
+    from django.urls import reverse
+
+    from units.models import Unit
+
+    campaign, _r = scored
+    Campaign.objects.filter(pk=campaign.pk).update(rollup=Campaign.Rollup.MEMBERS)
+    Unit.objects.filter(pk__in=[tree.qa1a.pk, tree.qa1b.pk]).update(member_count=0)
+    score_now(campaign.pk, full=True)
+    qa1 = UnitScore.objects.get(campaign=campaign, unit=tree.qa1)
+    assert (qa1.responses, qa1.overall) == (2, None)
+    assert not UnitDomainScore.objects.filter(campaign=campaign, unit=tree.qa1, score__isnull=False).exists()
+    client.force_login(personas.city_staff)
+    page = client.get(reverse("dashboards:unit", kwargs={"code": "QA-1"}), {"campaign": campaign.pk})
+    assert page.status_code == 200
+    assert b'data-note="no-member-counts"' in page.content
+    # In mean mode the same units roll up as usual, and the note is gone.
+    Campaign.objects.filter(pk=campaign.pk).update(rollup=Campaign.Rollup.MEAN)
+    score_now(campaign.pk, full=True)
+    page = client.get(reverse("dashboards:unit", kwargs={"code": "QA-1"}), {"campaign": campaign.pk})
+    assert UnitScore.objects.get(campaign=campaign, unit=tree.qa1).overall == pytest.approx(50.9375, **EXACT)
+    assert b'data-note="no-member-counts"' not in page.content

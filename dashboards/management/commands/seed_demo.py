@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -35,13 +36,34 @@ class Command(BaseCommand):
             self._seed()
 
     def _seed(self) -> None:
+        # The services log their work for operators (in English, with raw figures); this command
+        # reports the same in the user's language, so their INFO lines are not repeated here.
+        quiet = [logging.getLogger(name) for name in ("units", "assessments", "activities")]
+        levels = [logger.level for logger in quiet]
+        for logger in quiet:
+            logger.setLevel(logging.WARNING)
+        try:
+            self._seed_all()
+        finally:
+            for logger, level in zip(quiet, levels, strict=True):
+                logger.setLevel(level)
+
+    def _step(self, text: str) -> None:
+        self.stdout.write(text, ending="\n")
+        self.stdout.flush()
+
+    def _seed_all(self) -> None:
+        self._step(_("Loading the unit tree and the demo users…"))
         plan = seed_units()
         summary = plan.summary
-        self.stdout.write(_("Units: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.") % summary)
+        self._step(_("Units: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.") % summary)
+        self._step(_("Publishing the frameworks and opening the campaigns (answers of the demo units)…"))
         campaigns = seed_assessments()
+        self._step(_("Recording activities and payments…"))
         records = seed_records()
         if records["activities"]:
-            self.stdout.write(_("Records: %(activities)d activities, %(payments)d payments.") % records)
+            self._step(_("Records: %(activities)d activities, %(payments)d payments.") % records)
+        self._step(_("Computing the scores…"))
         refresh_planner_statistics()  # before the set-based scoring SQL reads what was just written
         for campaign in campaigns:  # in time order (deltas read the earlier milestone); metrics count records
             scores_rebuild_campaign(campaign_id=campaign.pk)
