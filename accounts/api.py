@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.settings import api_settings
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -49,6 +50,8 @@ from rest_framework.response import Response
 )
 class ObtainTokenAPIView(ObtainAuthToken):
     """DRF's token view, documented, answering 429 while django-axes locks the caller out."""
+
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # DRF's view names its own, unlimited, JSON parser
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         try:

@@ -33,6 +33,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response as ApiResponse
 from rest_framework.views import APIView
 
+from doanso.lib.http import parse_id, ratelimit_key
 from doanso.lib.openapi import MessageSerializer, conflict_response, error_response
 from units.models import Unit
 from units.permissions import can_manage_unit, unit_get_for_user, visible_units_q
@@ -845,7 +846,7 @@ class MemberSurveyAPIView(APIView):
         if is_ratelimited(
             request._request,
             group="member-survey",
-            key="ip",
+            key=ratelimit_key,
             rate=settings.MEMBER_SURVEY_RATE,
             method="POST",
             increment=True,
@@ -978,9 +979,8 @@ class ScoresAPIView(APIView):
     def get(self, request: Request) -> ApiResponse:
         from .scoring.selectors import score_payloads
 
-        try:
-            campaign_id = int(request.query_params.get("campaign", ""))
-        except ValueError:
+        campaign_id = parse_id(request.query_params.get("campaign"))
+        if campaign_id is None:
             return ApiResponse({"campaign": [_("Give a campaign id.")]}, status=status.HTTP_400_BAD_REQUEST)
         campaign = campaign_get_for_user(request.user, campaign_id)
         unit_code, parent_code = request.query_params.get("unit"), request.query_params.get("parent")

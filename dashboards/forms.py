@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Campaign
+from doanso.lib.http import parse_id
 from units.models import Unit
 
 
@@ -45,5 +46,4 @@ class UnitDashboardForm(forms.Form):
 
 def wanted_campaign(data: Any) -> int | None:
     """The campaign id asked for in the query string; a value that is not a number asks for none."""
-    raw = data.get("campaign", "")
-    return int(raw) if str(raw).isdigit() else None
+    return parse_id(data.get("campaign", ""))

@@ -363,6 +363,8 @@ if env_bool("TRUST_X_FORWARDED_PROTO", False):
 
 # --- API ------------------------------------------------------------------------------------
 
+API_JSON_MAX_DEPTH = env_int("API_JSON_MAX_DEPTH", 20)
+API_JSON_MAX_BYTES = env_int("API_JSON_MAX_BYTES", 2 * 1024 * 1024)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -372,7 +374,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "doanso.lib.openapi.AutoSchema",  # documents the errors DRF gives
+    "DEFAULT_SCHEMA_CLASS": "doanso.lib.openapi.AutoSchema",
+    # JSON bodies: depth and size limited before parsing, a key twice refused (doanso/lib/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "doanso.lib.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],  # documents the errors DRF gives
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
 }

@@ -159,7 +159,12 @@ def _parse_collect(
     """Parse every input; return the valid ones and the problems by question code."""
     errors: dict[str, list[str]] = {}
     parsed: list[ParsedAnswer] = []
+    seen: set[str] = set()
     for item in inputs:
+        if item.question in seen:  # which of the two would count? Neither is guessed.
+            errors.setdefault(item.question, []).append(_("This question is answered twice in the same request."))
+            continue
+        seen.add(item.question)
         question = questions.get(item.question)
         if question is None:
             errors.setdefault(item.question, []).append(_("There is no question with this code in the survey."))

@@ -13,6 +13,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
+from doanso.lib.http import ratelimit_key
+
 from .. import services
 from ..answers import shown
 from ..models import Assignment, FrameworkKind, Question
@@ -72,7 +74,12 @@ def member_survey(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "assessments/member_survey.html", _context(assignment))
 
     if is_ratelimited(
-        request, group="member-survey", key="ip", rate=settings.MEMBER_SURVEY_RATE, method="POST", increment=True
+        request,
+        group="member-survey",
+        key=ratelimit_key,
+        rate=settings.MEMBER_SURVEY_RATE,
+        method="POST",
+        increment=True,
     ):
         return render(request, "assessments/member_throttled.html", {"unit": assignment.unit}, status=429)
     questions = services.framework_questions(assignment.campaign.framework_id)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from doanso.lib.http import AuthenticatedHttpRequest
+from doanso.lib.http import AuthenticatedHttpRequest, parse_id
 from units.permissions import can_edit_unit_data, can_review_unit
 
 from .. import services
@@ -110,10 +110,7 @@ def response_save_section(request: AuthenticatedHttpRequest, pk: int, section: s
     ]
     if not questions:
         raise Http404
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        version = -1
+    version = parse_id(request.POST.get("version")) or -1
     status, errors, message = 200, {}, ""
     try:
         response = services.response_save_answers(
@@ -158,7 +155,9 @@ def response_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     response = response_get_for_user(request.user, pk, action="edit" if request.method == "POST" else "view")
     if request.method == "POST":
         try:
-            services.response_submit(response=response, by=request.user, version=int(request.POST.get("version", "-1")))
+            services.response_submit(
+                response=response, by=request.user, version=parse_id(request.POST.get("version")) or -1
+            )
         except services.VersionConflict:
             messages.error(
                 request, _("The survey changed since you opened this page; check it again before submitting.")

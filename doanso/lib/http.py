@@ -3,6 +3,7 @@ client address used for throttling."""
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
@@ -27,4 +28,29 @@ def client_ip(request: HttpRequest) -> str:
     key = settings.RATELIMIT_IP_META_KEY or "REMOTE_ADDR"
     # In a list (X-Forwarded-For) only the last address was added by our own proxy; the ones
     # before it are whatever the client sent, and would let it pick a fresh address per try.
-    return str(request.META.get(key) or request.META.get("REMOTE_ADDR") or "").split(",")[-1].strip()
+    # An empty or malformed header falls back to the socket's address, never to an error.
+    for raw in (request.META.get(key), request.META.get("REMOTE_ADDR")):
+        candidate = str(raw or "").split(",")[-1].strip()
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            continue
+    return ""
+
+
+def parse_id(raw: object) -> int | None:
+    """A positive id or version number from a query string or a form, or None.
+
+    ASCII digits only and at most 18 of them: ``"²".isdigit()`` is true but ``int("²")`` fails,
+    ``int("١٢")`` quietly reads Arabic-Indic digits, and a 30-digit number overflows the database's
+    bigint — each was a 500 somewhere. Every numeric parameter goes through here.
+    """
+    text = str(raw).strip() if raw is not None else ""
+    if not (0 < len(text) <= 18 and text.isascii() and text.isdigit()):
+        return None
+    return int(text)
+
+
+def ratelimit_key(group: str, request: HttpRequest) -> str:
+    """django-ratelimit's key: the same client address as the login lockout (``client_ip``)."""
+    return client_ip(request)
