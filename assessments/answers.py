@@ -104,7 +104,10 @@ def parse_value(
         for code in codes:
             option = by_code.get(str(code))
             if option is None:
-                raise ValidationError(_("“%(value)s” is not one of the answers of this question.") % {"value": code})
+                shown_code = str(code) if len(str(code)) <= 40 else str(code)[:40] + "…"  # never echo a whole body
+                raise ValidationError(
+                    _("“%(value)s” is not one of the answers of this question.") % {"value": shown_code}
+                )
             if option not in chosen:
                 chosen.append(option)
         if qtype == T.MULTI:

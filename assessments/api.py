@@ -571,7 +571,7 @@ class ResponseDetailAPIView(APIView):
 
 
 class AnswerInSerializer(serializers.Serializer):
-    question = serializers.CharField(help_text="Question code")
+    question = serializers.CharField(max_length=50, help_text="Question code")
     value = AnswerValueField(required=False, allow_null=True)
     na = serializers.BooleanField(default=False, help_text="Answer “not applicable” (if the question allows it).")
 
@@ -788,7 +788,7 @@ class ResponseApproveAPIView(ResponseTransitionAPIView):
 
 
 class MemberSubmitSerializer(serializers.Serializer):
-    target_group = serializers.CharField(help_text="Code of a target group of the framework")
+    target_group = serializers.CharField(max_length=50, help_text="Code of a target group of the framework")
     answers = AnswerInSerializer(many=True)
 
 

@@ -26,6 +26,26 @@ EVIDENCE_TYPES = {
     "application/vnd.openxmlformats-officedocument.presentationml.presentation": "PowerPoint (.pptx)",
 }
 
+# The extension a downloaded file gets, from its detected type: a PDF named "x.html" is served as
+# "x.pdf", so that a file that is also valid HTML (a polyglot) never opens as a web page.
+EVIDENCE_EXTENSIONS = {
+    "application/pdf": ".pdf",
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/webp": ".webp",
+    "image/heic": ".heic",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": ".pptx",
+}
+
+
+def evidence_download_name(original_name: str, content_type: str) -> str:
+    """The original name's stem with the extension of the type the content was recognised as."""
+    stem = original_name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    return (stem.strip() or "minh-chung") + EVIDENCE_EXTENSIONS.get(content_type, ".bin")
+
 
 def check_evidence_file(upload: UploadedFile) -> str:
     """Size limit and type allowlist by content. Returns the detected MIME type."""

@@ -18,7 +18,7 @@ from doanso.lib.http import AuthenticatedHttpRequest, parse_id
 from units.permissions import can_edit_unit_data, can_review_unit
 
 from .. import services
-from ..forms import EvidenceForm, ReviewForm
+from ..forms import EvidenceForm, ReviewForm, evidence_download_name
 from ..models import Indicator, Question, Response
 from ..permissions import evidence_get_for_user, response_get_for_user
 from ..scoring.metrics import unit_metric_values
@@ -265,8 +265,8 @@ def evidence_download(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     return FileResponse(
         handle,
         as_attachment=True,
-        filename=evidence.original_name or "minh-chung",
-        content_type=evidence.content_type or None,
+        filename=evidence_download_name(evidence.original_name, evidence.content_type),
+        content_type=evidence.content_type or "application/octet-stream",
     )
 
 

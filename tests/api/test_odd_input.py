@@ -136,3 +136,15 @@ def test_member_survey_behind_a_proxy_with_odd_forwarded_headers_is_no_500(membe
 def test_nesting_depth_ignores_brackets_inside_strings():
     assert nesting_depth('{"a": "[[[[", "b": [1, [2]]}') == 3
     assert nesting_depth('["\\"[[["]') == 1
+
+
+def test_a_huge_value_is_not_echoed_back_in_the_error(personas, editor_response):
+    editor = APIClient()
+    editor.force_authenticate(personas.editor)
+    huge = "x" * 1_000_000
+    for answers in ([{"question": "A3", "value": huge}], [{"question": huge, "value": 1}]):
+        response = editor.put(
+            f"/api/v1/responses/{editor_response.pk}/answers/", {"version": 0, "answers": answers}, format="json"
+        )
+        assert response.status_code == 400
+        assert len(response.content) < 2000

@@ -185,6 +185,19 @@ def test_evidence_type_is_checked_by_content_not_name(personas, client_for, edit
     assert Evidence.objects.get().content_type == "image/png"
 
 
+def test_a_polyglot_named_html_downloads_under_the_extension_of_its_real_type(
+    personas, client_for, editor_response, private_root
+):
+    polyglot = PDF + b"<html><script>alert(document.cookie)</script></html>"
+    upload(client_for(personas.editor), editor_response, "A.2", "Biên bản.html", polyglot)
+    evidence = Evidence.objects.get()
+    response = client_for(personas.viewer).get(reverse("assessments:evidence", args=[evidence.pk]))
+    disposition = response["Content-Disposition"]
+    assert response["Content-Type"] == "application/pdf" and "attachment" in disposition
+    assert ".html" not in disposition and ".pdf" in disposition
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
 def test_evidence_size_is_limited(personas, client_for, editor_response, private_root, settings):
     settings.EVIDENCE_MAX_UPLOAD_BYTES = 1024
     upload(client_for(personas.editor), editor_response, "A.2", "big.pdf", PDF + b"0" * 2048)
