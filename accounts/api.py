@@ -8,16 +8,22 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotAuthenticated, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+
+from doanso.lib.openapi import MessageSerializer
+
+from .services import token_issue, token_revoke
 
 
 @extend_schema(
     summary="Get an API token",
     description=(
         "Exchange a user name and password for a token; send it as `Authorization: Token <key>`. "
+        "Each call gives a new token and ends the previous one; a token also ends after `API_TOKEN_DAYS`, "
+        "when the password changes, and when its user holds no role any more (401). "
         "After several wrong passwords for one user name from one address, that pair is locked out "
         "for a while (429), even with the right password."
     ),
@@ -55,7 +61,8 @@ class ObtainTokenAPIView(ObtainAuthToken):
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         try:
-            return super().post(request, *args, **kwargs)
+            serializer = self.get_serializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
         except ValidationError:
             # django-axes marks the request it was given (this DRF request) when it refuses the pair.
             if getattr(request, "axes_locked_out", False):
@@ -65,3 +72,27 @@ class ObtainTokenAPIView(ObtainAuthToken):
                     status=status.HTTP_429_TOO_MANY_REQUESTS,
                 )
             raise
+        # Each log-in gets a new token and ends the previous one: a token that leaked stops working
+        # the next time its owner asks, and never outlives API_TOKEN_DAYS.
+        token = token_issue(user=serializer.validated_data["user"])
+        return Response({"token": token.key})
+
+    @extend_schema(
+        summary="End your API token",
+        description="Revoke the token this request is authenticated with (log out of the API).",
+        request=None,
+        responses={204: None, 401: OpenApiResponse(response=MessageSerializer, description="Not logged in.")},
+        examples=[
+            OpenApiExample(
+                "Not logged in",
+                value={"detail": "Thông tin xác thực không được cung cấp."},
+                response_only=True,
+                status_codes=["401"],
+            )
+        ],
+    )
+    def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not request.user.is_authenticated:
+            raise NotAuthenticated
+        token_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

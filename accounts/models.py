@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 phone_validator = RegexValidator(
@@ -18,6 +19,8 @@ class User(AbstractUser):
     last_name = None  # type: ignore[assignment]
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
+    # API tokens issued before this moment no longer authenticate (units/authentication.py).
+    password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True, editable=False)
 
     REQUIRED_FIELDS = ["email"]
 
@@ -28,6 +31,12 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.username})" if self.full_name else self.username
+
+    def set_password(self, raw_password: str | None) -> None:
+        """Every way of changing a password (forms, admin, reset, invitation, ``changepassword``)
+        goes through here; the stamp ends the API tokens issued before it."""
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
 
     def get_full_name(self) -> str:
         return self.full_name or self.username

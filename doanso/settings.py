@@ -363,12 +363,14 @@ if env_bool("TRUST_X_FORWARDED_PROTO", False):
 
 # --- API ------------------------------------------------------------------------------------
 
+# API tokens end after this many days, on a password change, and when their user holds no role.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30)
 API_JSON_MAX_DEPTH = env_int("API_JSON_MAX_DEPTH", 20)
 API_JSON_MAX_BYTES = env_int("API_JSON_MAX_BYTES", 2 * 1024 * 1024)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "units.authentication.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

@@ -63,6 +63,12 @@ BAD_CREDENTIALS = error_response(
     "Invalid token.",
     name="Invalid token",
 )
+TOKEN_ENDED = error_response(
+    "The token sent is unknown or has ended (expired, revoked, replaced by a newer one, the password changed, "
+    "or its user holds no role any more); ask for a new one.",
+    "This token has expired; ask for a new one.",
+    name="Token ended",
+)
 NOT_FOUND = error_response("No such object, or it is outside what the caller may see.", "Not found.", name="Not found")
 NO_SUCH_PAGE = error_response("No such page.", "Invalid page.", name="No such page")
 NOT_FOUND_OR_PAGE = error_response(
@@ -90,6 +96,8 @@ class AutoSchema(openapi.AutoSchema):
             errors["403"] = NOT_ALLOWED
         elif self.view.get_authenticators():
             errors["403"] = BAD_CREDENTIALS
+        if self.view.get_authenticators():
+            errors["401"] = TOKEN_ENDED
         looked_up = any(p["in"] == "path" for p in parameters)
         paged = self.method == "GET" and self._is_list_view() and self._get_paginator() is not None
         if looked_up or paged:
