@@ -108,6 +108,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "doanso.lib.middleware.RefuseNulMiddleware",  # after auth and language: its 400 page is a normal page
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "doanso.lib.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

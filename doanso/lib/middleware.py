@@ -1,4 +1,4 @@
-"""Site-wide middleware: the chosen language, and the Content-Security-Policy's one exception.
+"""Site-wide middleware: the chosen language, the Content-Security-Policy's one exception, and no NUL.
 
 Language selection: Vietnamese unless the user picked another language with the switch.
 
@@ -13,10 +13,12 @@ from collections.abc import Callable
 
 import csp.middleware
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 
 
 class ChosenLanguageMiddleware:
@@ -47,3 +49,32 @@ class CSPMiddleware(csp.middleware.CSPMiddleware):
         if not report_only and request.path_info.startswith(tuple(settings.CSP_INLINE_STYLE_PREFIXES)):
             parts.update = {**(parts.update or {}), "style-src": ["'unsafe-inline'"]}
         return parts
+
+
+class RefuseNulMiddleware:
+    """A NUL character is never real input (no keyboard types it; PostgreSQL cannot store it, and a
+    query with one fails with a 500). Any query parameter or form field holding one is refused here,
+    once for every page, with a 400 that says so — JSON under /api/, a page elsewhere."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if self._has_nul(request):
+            message = _("The request holds a NUL character, which is never valid input.")
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=400, json_dumps_params={"ensure_ascii": False})
+            return render(request, "400.html", {"message": message}, status=400)
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(request: HttpRequest) -> bool:
+        if "\x00" in request.path:
+            return True
+        sources = [request.GET]
+        if request.method == "POST" and request.content_type in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
+            sources.append(request.POST)
+        return any("\x00" in key or any("\x00" in v for v in values) for q in sources for key, values in q.lists())

@@ -148,3 +148,21 @@ def test_a_huge_value_is_not_echoed_back_in_the_error(personas, editor_response)
         )
         assert response.status_code == 400
         assert len(response.content) < 2000
+
+
+def test_a_nul_in_a_form_or_a_query_is_a_400_page(client_for, personas, member_link):
+    assignment, api_url = member_link
+    page = reverse("assessments:member_survey", args=[assignment.member_token])
+    response = Client().post(page, {"target_group": "\x00", "C1.1": "1"})
+    assert response.status_code == 400 and "NUL" in response.content.decode()
+    assert not Response.objects.filter(assignment=assignment, kind="member").exists()
+    response = client_for(personas.city_staff).get(reverse("dashboards:city"), {"unit": "Q\x00A"})
+    assert response.status_code == 400
+    assert APIClient().get("/api/v1/units/", {"q": "\x00"}).status_code == 400
+
+
+def test_too_many_form_fields_is_a_400_page_in_vietnamese(client_for, personas, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    response = client_for(personas.editor).post(reverse("accounts:password_change"), {f"f{i}": "x" for i in range(20)})
+    assert response.status_code == 400
+    assert "Yêu cầu không được chấp nhận" in response.content.decode()
