@@ -124,14 +124,14 @@ def test_no_odd_input_on_any_page_is_answered_with_a_5xx(world: World, settings)
             parser.feed(page.content.decode("utf-8", "replace"))
             for variant in range(VARIANTS):
                 query = {key: rng.choice(NASTY) for key in ("campaign", "unit", "sector", "page", "q", "start", "end")}
-                status = _in_savepoint(lambda q=query: client.get(url, q))
+                status = _in_savepoint(lambda c=client, u=url, q=query: c.get(u, q))
                 if _is_error(status):
                     failures.append(f"GET {url}?{query} as {persona}: {status}")
                 if not parser.post_forms:
                     continue
                 forms_seen += variant == 0
                 data = _payload(parser.fields, rng, variant)
-                status = _in_savepoint(lambda d=data: client.post(url, d))
+                status = _in_savepoint(lambda c=client, u=url, d=data: c.post(u, d))
                 if _is_error(status):
                     shown = {k: (v if isinstance(v, str) else "<file>")[:40] for k, v in data.items()}
                     failures.append(f"POST {url} as {persona}: {status} with {shown}")

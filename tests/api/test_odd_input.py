@@ -151,7 +151,7 @@ def test_a_huge_value_is_not_echoed_back_in_the_error(personas, editor_response)
 
 
 def test_a_nul_in_a_form_or_a_query_is_a_400_page(client_for, personas, member_link):
-    assignment, api_url = member_link
+    assignment, _api_url = member_link
     page = reverse("assessments:member_survey", args=[assignment.member_token])
     response = Client().post(page, {"target_group": "\x00", "C1.1": "1"})
     assert response.status_code == 400 and "NUL" in response.content.decode()
