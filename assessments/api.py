@@ -42,6 +42,7 @@ from . import services
 from .models import Answer, Assignment, Campaign, Framework, FrameworkKind, Response
 from .permissions import campaign_get_for_user, campaigns_visible_q, response_get_for_user
 from .services import AnswerInput
+from .survey import member_done_key
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -820,7 +821,10 @@ class MemberSurveyAPIView(APIView):
                 ],
             ),
             404: error_response("No member survey has this link.", "Not found."),
-            409: error_response("The survey is closed.", "This survey is closed."),
+            409: error_response(
+                "The survey is closed, or this browser (session) has already sent this survey.",
+                "This survey is closed.",
+            ),
             429: error_response(
                 "Too many submissions from this address.",
                 "Too many submissions from this address; try again in a few minutes.",
@@ -843,6 +847,10 @@ class MemberSurveyAPIView(APIView):
         ).first()
         if assignment is None:
             raise Http404
+        if request.session.get(member_done_key(assignment)):  # the page's rule: one survey per browser
+            return ApiResponse(
+                {"detail": _("This browser has already sent this survey. Thank you!")}, status=status.HTTP_409_CONFLICT
+            )
         if is_ratelimited(
             request._request,
             group="member-survey",
@@ -868,6 +876,7 @@ class MemberSurveyAPIView(APIView):
             return _error_response(
                 exc, field_errors_under=None if "target_group" in getattr(exc, "error_dict", {}) else "answers"
             )
+        request.session[member_done_key(assignment)] = True
         return ApiResponse({"detail": _("Received. Thank you!")}, status=status.HTTP_201_CREATED)
 
 

@@ -20,6 +20,11 @@ from .services.responses import is_answered
 T = Question.Type
 
 
+def member_done_key(assignment: Any) -> str:
+    """The session key that marks a member survey as sent from this browser (page and API alike)."""
+    return f"member_survey_done_{assignment.pk}"
+
+
 def answers_from_post(questions: list[Question], post: QueryDict) -> list[AnswerInput]:
     """One AnswerInput per answerable question of the posted section (absent radio = no answer)."""
     inputs = []

@@ -18,11 +18,7 @@ from doanso.lib.http import ratelimit_key
 from .. import services
 from ..answers import shown
 from ..models import Assignment, FrameworkKind, Question
-from ..survey import answers_from_post, build_sections
-
-
-def _done_key(assignment: Assignment) -> str:
-    return f"member_survey_done_{assignment.pk}"
+from ..survey import answers_from_post, build_sections, member_done_key
 
 
 def _context(
@@ -64,7 +60,7 @@ def member_survey(request: HttpRequest, token: str) -> HttpResponse:
     )
     if assignment is None:
         raise Http404
-    if request.session.get(_done_key(assignment)):
+    if request.session.get(member_done_key(assignment)):
         return render(request, "assessments/member_done.html", {"unit": assignment.unit, "already": True})
     if not assignment.accepts_answers():
         return render(
@@ -97,7 +93,7 @@ def member_survey(request: HttpRequest, token: str) -> HttpResponse:
         ctx = _context(assignment, posted=request.POST, errors=exc.message_dict)
         ctx["problem"] = _("Some answers are missing or not valid; they are marked below.")
         return render(request, "assessments/member_survey.html", ctx, status=422)
-    request.session[_done_key(assignment)] = True
+    request.session[member_done_key(assignment)] = True
     return redirect("assessments:member_done", token=token)
 
 

@@ -129,9 +129,13 @@ def test_member_submit_through_the_api(link, settings):
     assert (
         api.post("/api/v1/member-surveys/nope/", {"target_group": "x", "answers": []}, format="json").status_code == 404
     )
-    settings.MEMBER_SURVEY_RATE = "1/m"
     payload = {"target_group": "worker", "answers": [{"question": "C1.1", "value": "1"}]}
-    assert [api.post(url, payload, format="json").status_code for _ in range(2)] == [201, 429]
+    again = api.post(url, payload, format="json")  # the same browser (session) as the good one
+    assert again.status_code == 409 and "đã gửi" in again.json()["detail"]
+    assert Response.objects.filter(assignment=assignment, kind="member").count() == 1
+    settings.MEMBER_SURVEY_RATE = "1/m"
+    cache.clear()
+    assert [APIClient().post(url, payload, format="json").status_code for _ in range(2)] == [201, 429]
 
 
 @pytest.mark.parametrize(
