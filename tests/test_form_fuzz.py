@@ -103,7 +103,7 @@ def _payload(fields: dict[str, str], rng: random.Random, variant: int) -> dict[s
     return data
 
 
-def test_no_odd_input_on_any_page_is_answered_with_a_5xx(world: World, settings) -> None:  # noqa: F811
+def test_no_odd_input_on_any_page_is_answered_with_a_5xx(world: World, settings) -> None:
     settings.DEBUG = False
     rng = random.Random(2026)
     failures: list[str] = []
