@@ -128,7 +128,7 @@ class BankAccountForm(_Crispy, forms.Form):
 
 
 class UploadForm(_Crispy, forms.Form):
-    file = forms.FileField(label=_("File (CSV or XLSX)"))
+    file = forms.FileField(label=_("File (CSV, XLSX or XLS)"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -152,5 +152,5 @@ class MappingForm(forms.Form):
         labels = field_labels()
         for name in FIELDS:
             self.fields[name] = forms.ChoiceField(
-                label=labels[name], choices=choices, required=name in ("amount", "description")
+                label=labels[name], choices=choices, required=name == "description"
             )
