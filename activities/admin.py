@@ -22,7 +22,7 @@ class DuesRateForm(forms.ModelForm):
 
     class Meta:
         model = DuesRate
-        fields = "__all__"
+        fields = ["category", "monthly_amount", "effective_from", "effective_to"]
 
 
 class PaymentAdminForm(forms.ModelForm):
@@ -30,7 +30,7 @@ class PaymentAdminForm(forms.ModelForm):
 
     class Meta:
         model = Payment
-        fields = "__all__"
+        fields = ["unit", "purpose", "amount", "channel", "paid_at", "payer_member_code", "activity", "note"]
 
 
 @admin.register(DuesRate)
@@ -67,7 +67,14 @@ class PaymentAdmin(ReadOnlyHistoryAdmin):
     search_fields = ("reference", "unit__code", "payer_member_code")
     form = PaymentAdminForm
     readonly_fields = (
-        "reference", "status", "confirmed_at", "confirmed_by", "reversed_at", "reversed_by", "reversal_reason", "version"
+        "reference",
+        "status",
+        "confirmed_at",
+        "confirmed_by",
+        "reversed_at",
+        "reversed_by",
+        "reversal_reason",
+        "version",
     )
     autocomplete_fields = ["unit"]
 

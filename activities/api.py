@@ -18,8 +18,8 @@ from rest_framework.exceptions import MethodNotAllowed, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from doanso.lib.money import VNDSerializerField
 from doanso.lib.moments import clamp_plausible
+from doanso.lib.money import VNDSerializerField
 from doanso.lib.openapi import conflict_response, error_response
 from units.models import Unit
 from units.permissions import can_edit_unit_data, can_view_unit, visible_units_q
@@ -292,7 +292,7 @@ class PaymentSerializer(serializers.ModelSerializer):
     unit: serializers.SlugRelatedField[Unit] = serializers.SlugRelatedField(
         slug_field="code", queryset=Unit.objects.all()
     )
-    amount = VNDSerializerField(help_text="Whole đồng: 24000 or \"24.000\" (at most 13 digits).")
+    amount = VNDSerializerField(help_text='Whole đồng: 24000 or "24.000" (at most 13 digits).')
     version = serializers.IntegerField(
         required=False, help_text="Send the version you loaded when updating (409 if it changed)."
     )

@@ -151,6 +151,4 @@ class MappingForm(forms.Form):
         choices = [("", _("(none)")), *[(h, h) for h in headers]]
         labels = field_labels()
         for name in FIELDS:
-            self.fields[name] = forms.ChoiceField(
-                label=labels[name], choices=choices, required=name == "description"
-            )
+            self.fields[name] = forms.ChoiceField(label=labels[name], choices=choices, required=name == "description")

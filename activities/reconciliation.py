@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.utils.translation import gettext as _
-
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from doanso.lib.money import format_vnd, parse_vnd
 from doanso.lib.tabular import Table, read_table

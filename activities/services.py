@@ -58,7 +58,8 @@ class PaymentFinal(ValidationError):
 def payment_final_reason(payment: Payment) -> str:
     if payment.status == Payment.Status.CONFIRMED:
         return _(
-            "A confirmed payment is final and cannot be changed. If it was recorded by mistake, reverse it with a reason."
+            "A confirmed payment is final and cannot be changed. "
+            "If it was recorded by mistake, reverse it with a reason."
         )
     if payment.status == Payment.Status.REVERSED:
         return _("This payment was reversed; a reversed payment cannot be changed.")
@@ -159,7 +160,7 @@ def payment_update(*, payment: Payment, version: int, **fields: Any) -> Payment:
         raise RecordConflict(current.version)
     if current.status != Payment.Status.PENDING:
         raise PaymentFinal(payment_final_reason(current))
-    before = current.paid_at or current.created_at
+    # Only a pending payment changes, and pending payments count in no metric: no score goes stale.
     for name, value in fields.items():
         if name in PAYMENT_FIELDS:
             setattr(current, name, value)
@@ -229,9 +230,10 @@ def payment_reverse(*, payment: Payment, by: User | None, reason: str) -> Paymen
     )
     payment.refresh_from_db()
     if not done:
-        raise PaymentFinal(_("Only a confirmed payment can be reversed; this one is %(status)s.") % {
-            "status": payment.get_status_display().lower()
-        })
+        raise PaymentFinal(
+            _("Only a confirmed payment can be reversed; this one is %(status)s.")
+            % {"status": payment.get_status_display().lower()}
+        )
     record_history([payment], by=by, reason=reason)
     records_changed(payment.unit, payment.paid_at or payment.created_at)
     return payment

@@ -60,7 +60,9 @@ def _integer_part(text: str, original: str) -> str:
     if match:
         head, mark, fraction = match.groups()
         group = next((g for g, d in _DECIMAL.items() if d == mark), None)
-        head_ok = head.isdigit() or bool(group and _GROUPED[group].fullmatch(head)) or bool(_GROUPED[" "].fullmatch(head))
+        head_ok = (
+            head.isdigit() or bool(group and _GROUPED[group].fullmatch(head)) or bool(_GROUPED[" "].fullmatch(head))
+        )
         if head_ok:
             if head.isdigit() and len(head) <= 3:
                 # "24.5", "1,2", "24.00": too close to a mistyped "24.500" or "24.000" to accept.
@@ -103,7 +105,9 @@ def parse_vnd(text: str | int, *, allow_negative: bool = False) -> int:
     if amount < 0 and not allow_negative:
         raise _refuse(_("The amount cannot be negative."), str(text))
     if abs(amount) > MAX_VND:
-        raise _refuse(_("“%(value)s” has more than 13 digits: no payment (and no VietQR code) can carry it."), str(text))
+        raise _refuse(
+            _("“%(value)s” has more than 13 digits: no payment (and no VietQR code) can carry it."), str(text)
+        )
     return amount
 
 
@@ -112,7 +116,13 @@ class VNDInput(forms.TextInput):
     shows the amount as read (``24.000 đ``) beside it."""
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__({"inputmode": "numeric", "autocomplete": "off", "data-vnd": "", **(attrs or {})})
+        defaults = {
+            "inputmode": "numeric",
+            "autocomplete": "off",
+            "data-vnd": "",
+            "data-vnd-invalid": gettext_lazy("Not an amount in đồng: write it like 24.000"),
+        }
+        super().__init__({**defaults, **(attrs or {})})
 
 
 class VNDField(forms.Field):

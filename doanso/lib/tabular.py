@@ -46,9 +46,9 @@ class Table:
     def encoding_notice(self) -> str:
         if not self.encoding:
             return ""
-        return _("The file is not UTF-8; it was read as %(encoding)s. Check that the Vietnamese letters look right.") % {
-            "encoding": self.encoding
-        }
+        return _(
+            "The file is not UTF-8; it was read as %(encoding)s. Check that the Vietnamese letters look right."
+        ) % {"encoding": self.encoding}
 
 
 def _cell_text(value: object) -> str:
