@@ -11,7 +11,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import MethodNotAllowed, PermissionDenied
@@ -20,7 +21,7 @@ from rest_framework.response import Response
 
 from doanso.lib.moments import clamp_plausible
 from doanso.lib.money import VNDSerializerField
-from doanso.lib.openapi import conflict_response, error_response
+from doanso.lib.openapi import ConflictSerializer, conflict_response, error_response
 from units.models import Unit
 from units.permissions import can_edit_unit_data, can_view_unit, visible_units_q
 
@@ -358,9 +359,27 @@ CONFIRMED_PAYMENT_EXAMPLE = {
     "version": 1,
 }
 NOT_PENDING = error_response("The payment is not pending.", "This payment is not pending.")
-FINAL = error_response(
-    "The payment is confirmed, cancelled or reversed: it cannot be changed (a confirmed one can be reversed).",
-    "A confirmed payment is final and cannot be changed. If it was recorded by mistake, reverse it with a reason.",
+PAYMENT_CONFLICT = OpenApiResponse(
+    response=ConflictSerializer,
+    description="Nothing written: the payment was changed by someone else since you loaded it (version "
+    "differs), or it is no longer pending — a confirmed payment is final (reverse it instead), as are "
+    "cancelled and reversed ones.",
+    examples=[
+        OpenApiExample(
+            "Version conflict",
+            value={
+                "detail": "This record was changed by someone else in the meantime (now version 3).",
+                "current_version": 3,
+            },
+        ),
+        OpenApiExample(
+            "Confirmed: final",
+            value={
+                "detail": "A confirmed payment is final and cannot be changed. "
+                "If it was recorded by mistake, reverse it with a reason."
+            },
+        ),
+    ],
 )
 REVERSED_PAYMENT_EXAMPLE = {
     **CONFIRMED_PAYMENT_EXAMPLE,
@@ -403,7 +422,7 @@ REVERSED_PAYMENT_EXAMPLE = {
         summary="Change a payment",
         description="Send every field and the `version` you loaded; the unit cannot change. Only a pending "
         "payment changes: a confirmed one is final (409; reverse it instead), as are cancelled and reversed ones.",
-        responses={200: PaymentSerializer, 403: NOT_AN_EDITOR, 409: CONFLICT},
+        responses={200: PaymentSerializer, 403: NOT_AN_EDITOR, 409: PAYMENT_CONFLICT},
         examples=[
             OpenApiExample(
                 "Dues in cash",
@@ -417,7 +436,7 @@ REVERSED_PAYMENT_EXAMPLE = {
         summary="Change some fields of a payment",
         description="Send the fields to change and the `version` you loaded. Only a pending payment changes "
         "(409 otherwise, with the reason).",
-        responses={200: PaymentSerializer, 403: NOT_AN_EDITOR, 409: CONFLICT},
+        responses={200: PaymentSerializer, 403: NOT_AN_EDITOR, 409: PAYMENT_CONFLICT},
         examples=[
             OpenApiExample("A note", value={"note": "Nộp hộ cho 3 đoàn viên", "version": 0}, request_only=True),
             OpenApiExample(
@@ -506,7 +525,11 @@ class PaymentViewSet(
         request=PaymentReverseSerializer,
         responses={
             200: PaymentSerializer,
-            400: error_response("No reason given.", "Say why the payment is reversed."),
+            400: OpenApiResponse(
+                response=OpenApiTypes.OBJECT,
+                description="No reason given: messages by field name.",
+                examples=[OpenApiExample("No reason", value={"reason": ["Say why the payment is reversed."]})],
+            ),
             403: NOT_AN_EDITOR,
             409: error_response(
                 "The payment is not confirmed (pending, cancelled or already reversed).",
@@ -529,7 +552,7 @@ class PaymentViewSet(
         except services.PaymentFinal as exc:
             return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
         except ValidationError as exc:
-            return _invalid(exc)
+            return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)
         return Response(PaymentSerializer(payment).data)
 
     @extend_schema(

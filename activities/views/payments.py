@@ -179,7 +179,7 @@ def payment_qr(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = UnitBankAccount.objects.select_related("bank").filter(unit=payment.unit).first()
     can_edit = can_edit_unit_data(request.user, payment.unit)
     ctx: dict[str, object] = {"payment": payment, "unit": payment.unit, "account": account, "can_edit": can_edit}
-    if can_review_unit(request.user, payment.unit) or can_edit:  # the audit trail
+    if can_review_unit(request.user, payment.unit):  # the audit trail: for reviewers and admins
         ctx["history"] = payment_history(payment)
     if not payment.is_pending:
         ctx["not_pending"] = payment_not_pending_message(payment)
