@@ -212,7 +212,11 @@ class Payment(models.Model):
         verbose_name_plural = _("payments")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["unit", "status", "paid_at"], name="payment_unit_status_paid")]
-        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive"),
+            # VietQR's amount (field 54) holds 13 digits: no payment can be larger.
+            models.CheckConstraint(condition=models.Q(amount__lte=MAX_VND), name="payment_amount_13_digits"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} — {self.amount:,} đ"

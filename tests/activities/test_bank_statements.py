@@ -261,3 +261,11 @@ def test_an_xlsx_past_the_row_cap_stops_without_reading_it_all(settings):
 def test_a_broken_xls_gets_a_clear_error():
     with pytest.raises(TabularError, match="xls"):
         read_table(b"\xd0\xcf\x11\xe0" + b"\x00" * 600)
+
+
+def test_a_csv_that_only_windows_1252_can_read_is_read_as_such_and_one_neither_can_is_refused():
+    western = "Date,Amount,Description\n03/12/2026,24.000,DSAAAAAAAA Škoda\n".encode("cp1252")
+    table = read_statement(western)  # 0x8A (Š) is not Windows-1258
+    assert table.encoding == "Windows-1252" and table.rows[0][1]["description"].endswith("Škoda")
+    with pytest.raises(TabularError, match="Windows-1258/1252"):
+        read_statement(b"Date,Amount,Description\n03/12/2026,24.000,\x81\x8d\n")

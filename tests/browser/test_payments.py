@@ -59,6 +59,7 @@ def test_secretary_types_dues_the_vietnamese_way_and_the_qr_asks_for_24000(
     expect(amount).to_have_attribute("type", "text")
     amount.press_sequentially("24.000")
     expect(page.locator("#id_amount-vnd-hint")).to_have_text("= 24.000 đ")
+    screenshot(page, "payment-form-typed-24000-phone")
     page.locator("#id_channel").select_option("vietqr")
     page.locator("main button[type=submit]").click()
 
