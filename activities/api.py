@@ -11,7 +11,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import MethodNotAllowed, PermissionDenied
@@ -19,7 +20,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from doanso.lib.moments import clamp_plausible
-from doanso.lib.openapi import conflict_response, error_response
+from doanso.lib.money import VNDSerializerField
+from doanso.lib.openapi import ConflictSerializer, conflict_response, error_response
 from units.models import Unit
 from units.permissions import can_edit_unit_data, can_view_unit, visible_units_q
 
@@ -28,7 +30,7 @@ from .metrics import period_bounds
 from .models import Activity, Payment, UnitBankAccount
 from .permissions import activity_get_for_user, payment_get_for_user
 from .vietqr import build_payload, qr_svg
-from .views.payments import payment_note
+from .views.payments import payment_not_pending_message, payment_note
 
 CONFLICT = conflict_response(
     "Changed by someone else since you loaded it (version differs); nothing written.",
@@ -100,6 +102,8 @@ class _UnitRecordWrites:
             record = self.update_record(record, version, fields)
         except services.RecordConflict as exc:
             return _conflict(exc)
+        except services.PaymentFinal as exc:
+            return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
         except ValidationError as exc:
             return _invalid(exc)
         return Response(self.serializer_class(record).data)
@@ -289,6 +293,7 @@ class PaymentSerializer(serializers.ModelSerializer):
     unit: serializers.SlugRelatedField[Unit] = serializers.SlugRelatedField(
         slug_field="code", queryset=Unit.objects.all()
     )
+    amount = VNDSerializerField(help_text='Whole đồng: 24000 or "24.000" (at most 13 digits).')
     version = serializers.IntegerField(
         required=False, help_text="Send the version you loaded when updating (409 if it changed)."
     )
@@ -308,10 +313,18 @@ class PaymentSerializer(serializers.ModelSerializer):
             "activity",
             "note",
             "confirmed_at",
+            "reversed_at",
+            "reversal_reason",
             "version",
             "created_at",
         ]
-        read_only_fields = ["id", "reference", "status", "confirmed_at", "created_at"]
+        read_only_fields = ["id", "reference", "status", "confirmed_at", "reversed_at", "reversal_reason", "created_at"]
+
+
+class PaymentReverseSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=1000, help_text="Why the confirmed payment is reversed (kept in its audit trail)."
+    )
 
 
 class VietQRSerializer(serializers.Serializer):
@@ -333,6 +346,8 @@ PAYMENT_EXAMPLE = {
     "activity": None,
     "note": "",
     "confirmed_at": None,
+    "reversed_at": None,
+    "reversal_reason": "",
     "version": 0,
     "created_at": "2026-11-21T08:05:40+07:00",
 }
@@ -344,6 +359,35 @@ CONFIRMED_PAYMENT_EXAMPLE = {
     "version": 1,
 }
 NOT_PENDING = error_response("The payment is not pending.", "This payment is not pending.")
+PAYMENT_CONFLICT = OpenApiResponse(
+    response=ConflictSerializer,
+    description="Nothing written: the payment was changed by someone else since you loaded it (version "
+    "differs), or it is no longer pending — a confirmed payment is final (reverse it instead), as are "
+    "cancelled and reversed ones.",
+    examples=[
+        OpenApiExample(
+            "Version conflict",
+            value={
+                "detail": "This record was changed by someone else in the meantime (now version 3).",
+                "current_version": 3,
+            },
+        ),
+        OpenApiExample(
+            "Confirmed: final",
+            value={
+                "detail": "A confirmed payment is final and cannot be changed. "
+                "If it was recorded by mistake, reverse it with a reason."
+            },
+        ),
+    ],
+)
+REVERSED_PAYMENT_EXAMPLE = {
+    **CONFIRMED_PAYMENT_EXAMPLE,
+    "status": "reversed",
+    "reversed_at": "2026-11-22T10:00:00+07:00",
+    "reversal_reason": "Ghi trùng hai lần",
+    "version": 2,
+}
 
 
 @extend_schema_view(
@@ -376,8 +420,9 @@ NOT_PENDING = error_response("The payment is not pending.", "This payment is not
     ),
     update=extend_schema(
         summary="Change a payment",
-        description="Send every field and the `version` you loaded; the unit cannot change.",
-        responses={200: PaymentSerializer, 403: NOT_AN_EDITOR, 409: CONFLICT},
+        description="Send every field and the `version` you loaded; the unit cannot change. Only a pending "
+        "payment changes: a confirmed one is final (409; reverse it instead), as are cancelled and reversed ones.",
+        responses={200: PaymentSerializer, 403: NOT_AN_EDITOR, 409: PAYMENT_CONFLICT},
         examples=[
             OpenApiExample(
                 "Dues in cash",
@@ -389,8 +434,9 @@ NOT_PENDING = error_response("The payment is not pending.", "This payment is not
     ),
     partial_update=extend_schema(
         summary="Change some fields of a payment",
-        description="Send the fields to change and the `version` you loaded.",
-        responses={200: PaymentSerializer, 403: NOT_AN_EDITOR, 409: CONFLICT},
+        description="Send the fields to change and the `version` you loaded. Only a pending payment changes "
+        "(409 otherwise, with the reason).",
+        responses={200: PaymentSerializer, 403: NOT_AN_EDITOR, 409: PAYMENT_CONFLICT},
         examples=[
             OpenApiExample("A note", value={"note": "Nộp hộ cho 3 đoàn viên", "version": 0}, request_only=True),
             OpenApiExample(
@@ -468,16 +514,59 @@ class PaymentViewSet(
         payment = self.get_object()
         try:
             payment = services.payment_cancel(payment=payment)
-        except ValidationError as exc:
+        except services.PaymentFinal as exc:
             return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
         return Response(PaymentSerializer(payment).data)
 
     @extend_schema(
+        summary="Reverse a confirmed payment",
+        description="The only change a confirmed payment allows: status becomes `reversed`, the reason is kept "
+        "in the payment and its audit trail, and it stops counting in totals and metrics. By the unit's editors.",
+        request=PaymentReverseSerializer,
+        responses={
+            200: PaymentSerializer,
+            400: OpenApiResponse(
+                response=OpenApiTypes.OBJECT,
+                description="No reason given: messages by field name.",
+                examples=[OpenApiExample("No reason", value={"reason": ["Say why the payment is reversed."]})],
+            ),
+            403: NOT_AN_EDITOR,
+            409: error_response(
+                "The payment is not confirmed (pending, cancelled or already reversed).",
+                "Only a confirmed payment can be reversed; this one is pending.",
+            ),
+        },
+        examples=[
+            OpenApiExample("Recorded twice", value={"reason": "Ghi trùng hai lần"}, request_only=True),
+            OpenApiExample("Reversed", value=REVERSED_PAYMENT_EXAMPLE, response_only=True),
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def reverse(self, request: Request, pk: str) -> Response:
+        payment = self.get_object()
+        data = PaymentReverseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        by = request.user if request.user.is_authenticated else None
+        try:
+            payment = services.payment_reverse(payment=payment, by=by, reason=data.validated_data["reason"])  # type: ignore[arg-type]
+        except services.PaymentFinal as exc:
+            return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
+        except ValidationError as exc:
+            return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)
+        return Response(PaymentSerializer(payment).data)
+
+    @extend_schema(
         summary="The VietQR code that pays this payment",
-        description="The payload and an SVG of the QR code for the unit's bank account, the amount and the note.",
+        description="The payload and an SVG of the QR code for the unit's bank account, the amount and the note. "
+        "Only for a pending payment: a confirmed, cancelled or reversed one has no QR (409). The payload is the "
+        "same whatever the caller's language.",
         responses={
             200: VietQRSerializer,
             404: error_response("Not visible, or the unit has no bank account.", "The unit has no bank account."),
+            409: error_response(
+                "The payment is not pending: no QR, so nobody pays it (again).",
+                "This payment is already confirmed: no VietQR code is shown, so nobody pays it twice.",
+            ),
         },
         examples=[
             OpenApiExample(
@@ -495,6 +584,8 @@ class PaymentViewSet(
     @action(detail=True, methods=["get"])
     def vietqr(self, request: Request, pk: str) -> Response:
         payment = payment_get_for_user(request.user, int(pk))
+        if not payment.is_pending:
+            return Response({"detail": payment_not_pending_message(payment)}, status=status.HTTP_409_CONFLICT)
         account = UnitBankAccount.objects.select_related("bank").filter(unit=payment.unit).first()
         if account is None:
             raise Http404("The unit has no bank account.")

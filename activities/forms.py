@@ -6,6 +6,8 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from doanso.lib.money import VNDField
+
 from .models import Activity, Bank, Payment
 from .reconciliation import FIELDS, field_labels
 
@@ -75,6 +77,7 @@ class PaymentFilterForm(_FilterForm):
 
 
 class PaymentForm(_Crispy, forms.ModelForm):
+    amount = VNDField(label=_("Amount (VND)"))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     already_received = forms.BooleanField(
         label=_("The money is already received (e.g. cash): record it as confirmed"), required=False
@@ -85,7 +88,6 @@ class PaymentForm(_Crispy, forms.ModelForm):
         fields = ["purpose", "amount", "channel", "paid_at", "payer_member_code", "activity", "note"]
         widgets = {
             "paid_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-            "amount": forms.NumberInput(attrs={"inputmode": "numeric", "min": 1, "step": 1}),
         }
 
     def __init__(self, *args: Any, unit: Any, **kwargs: Any) -> None:
@@ -94,6 +96,19 @@ class PaymentForm(_Crispy, forms.ModelForm):
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
             del self.fields["already_received"]
+        self._helper()
+
+
+class PaymentReverseForm(_Crispy, forms.Form):
+    reason = forms.CharField(
+        label=_("Why is this payment reversed?"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("E.g. recorded twice, or the bank returned the transfer. Kept in the payment's history."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self._helper()
 
 
@@ -113,7 +128,7 @@ class BankAccountForm(_Crispy, forms.Form):
 
 
 class UploadForm(_Crispy, forms.Form):
-    file = forms.FileField(label=_("File (CSV or XLSX)"))
+    file = forms.FileField(label=_("File (CSV, XLSX or XLS)"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -136,6 +151,4 @@ class MappingForm(forms.Form):
         choices = [("", _("(none)")), *[(h, h) for h in headers]]
         labels = field_labels()
         for name in FIELDS:
-            self.fields[name] = forms.ChoiceField(
-                label=labels[name], choices=choices, required=name in ("amount", "description")
-            )
+            self.fields[name] = forms.ChoiceField(label=labels[name], choices=choices, required=name == "description")

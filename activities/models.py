@@ -6,11 +6,12 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from doanso.lib.money import MAX_VND
 from units.models import Unit
 
 # Crockford's base-32 alphabet: no I, L, O, U — nothing a bank clerk or a phone keyboard confuses.
@@ -169,10 +170,13 @@ class Payment(models.Model):
         PENDING = "pending", _("Pending")
         CONFIRMED = "confirmed", _("Confirmed")
         CANCELLED = "cancelled", _("Cancelled")
+        REVERSED = "reversed", _("Reversed")
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="payments", verbose_name=_("unit"))
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices, default=Purpose.DUES)
-    amount = models.PositiveBigIntegerField(_("amount (VND)"), validators=[MinValueValidator(1)])
+    amount = models.PositiveBigIntegerField(
+        _("amount (VND)"), validators=[MinValueValidator(1), MaxValueValidator(MAX_VND)]
+    )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.VIETQR)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     reference = models.CharField(
@@ -188,6 +192,12 @@ class Payment(models.Model):
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A confirmed payment is final; the only change left is a reversal, with its reason.
+    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reversal_reason = models.TextField(_("reason for the reversal"), blank=True)
     version = models.PositiveIntegerField(default=0, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -202,10 +212,18 @@ class Payment(models.Model):
         verbose_name_plural = _("payments")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["unit", "status", "paid_at"], name="payment_unit_status_paid")]
-        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive"),
+            # VietQR's amount (field 54) holds 13 digits: no payment can be larger.
+            models.CheckConstraint(condition=models.Q(amount__lte=MAX_VND), name="payment_amount_13_digits"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} — {self.amount:,} đ"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
 
     @property
     def when(self) -> object:
@@ -241,6 +259,7 @@ class StatementLine(models.Model):
         AMOUNT_DIFFERS = "amount_differs", _("Reference found, amount differs")
         AMBIGUOUS = "ambiguous", _("Could match several payments")
         NOT_CREDIT = "not_credit", _("Not an incoming amount")
+        UNREADABLE = "unreadable", _("Amount cannot be read")
 
     statement = models.ForeignKey(BankStatement, on_delete=models.CASCADE, related_name="lines")
     row = models.PositiveIntegerField()

@@ -153,7 +153,17 @@ def dues_remittance(unit: Unit, start: date, end: date) -> Remittance:
     )
 
 
-PAYMENT_AUDITED_FIELDS = ("amount", "purpose", "channel", "status", "reference", "paid_at", "payer_member_code", "note")
+PAYMENT_AUDITED_FIELDS = (
+    "amount",
+    "purpose",
+    "channel",
+    "status",
+    "reference",
+    "paid_at",
+    "payer_member_code",
+    "note",
+    "reversal_reason",
+)
 
 
 def payment_history(payment: Payment, limit: int = 100) -> list[Change]:

@@ -51,6 +51,21 @@ class RecordConflict(Exception):
         self.current_version = current_version
 
 
+class PaymentFinal(ValidationError):
+    """The payment is no longer pending: it cannot be changed (HTTP 409)."""
+
+
+def payment_final_reason(payment: Payment) -> str:
+    if payment.status == Payment.Status.CONFIRMED:
+        return _(
+            "A confirmed payment is final and cannot be changed. "
+            "If it was recorded by mistake, reverse it with a reason."
+        )
+    if payment.status == Payment.Status.REVERSED:
+        return _("This payment was reversed; a reversed payment cannot be changed.")
+    return _("A cancelled payment cannot be changed.")
+
+
 def _day(moment: datetime | None) -> date | None:
     return timezone.localtime(moment).date() if moment else None
 
@@ -143,9 +158,9 @@ def payment_update(*, payment: Payment, version: int, **fields: Any) -> Payment:
     current = Payment.objects.select_for_update().get(pk=payment.pk)
     if current.version != version:
         raise RecordConflict(current.version)
-    if current.status == Payment.Status.CANCELLED:
-        raise ValidationError(_("A cancelled payment cannot be changed."))
-    before = current.paid_at or current.created_at
+    if current.status != Payment.Status.PENDING:
+        raise PaymentFinal(payment_final_reason(current))
+    # Only a pending payment changes, and pending payments count in no metric: no score goes stale.
     for name, value in fields.items():
         if name in PAYMENT_FIELDS:
             setattr(current, name, value)
@@ -154,8 +169,6 @@ def payment_update(*, payment: Payment, version: int, **fields: Any) -> Payment:
     current.version = version + 1
     current.save()
     current.refresh_from_db()
-    if current.status == Payment.Status.CONFIRMED:
-        records_changed(current.unit, before, current.paid_at or current.created_at)
     return current
 
 
@@ -184,9 +197,45 @@ def payment_cancel(*, payment: Payment) -> Payment:
         status=Payment.Status.CANCELLED, version=F("version") + 1, updated_at=timezone.now()
     )
     if not done:
-        raise ValidationError(_("Only a pending payment can be cancelled."))
+        payment.refresh_from_db()
+        if payment.status == Payment.Status.CONFIRMED:
+            raise PaymentFinal(
+                _("A confirmed payment cannot be cancelled. If it was recorded by mistake, reverse it with a reason.")
+            )
+        raise PaymentFinal(_("Only a pending payment can be cancelled."))
     payment.refresh_from_db()
     record_history([payment], by=None, reason="cancelled")
+    return payment
+
+
+@transaction.atomic
+def payment_reverse(*, payment: Payment, by: User | None, reason: str) -> Payment:
+    """confirmed → reversed, with the reason kept in the payment and its audit trail.
+
+    The only change a confirmed payment allows: it stops counting in totals and metrics, and
+    nothing of it is erased (the statement line that confirmed it still points at it)."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the payment is reversed.")]})
+    if len(reason) > 1000:
+        raise ValidationError({"reason": [_("Keep the reason under 1,000 characters.")]})
+    now = timezone.now()
+    done = Payment.objects.filter(pk=payment.pk, status=Payment.Status.CONFIRMED).update(
+        status=Payment.Status.REVERSED,
+        reversed_at=now,
+        reversed_by=by,
+        reversal_reason=reason,
+        version=F("version") + 1,
+        updated_at=now,
+    )
+    payment.refresh_from_db()
+    if not done:
+        raise PaymentFinal(
+            _("Only a confirmed payment can be reversed; this one is %(status)s.")
+            % {"status": payment.get_status_display().lower()}
+        )
+    record_history([payment], by=by, reason=reason)
+    records_changed(payment.unit, payment.paid_at or payment.created_at)
     return payment
 
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("payments/<int:pk>/edit/", payments.payment_edit, name="payment_edit"),
     path("payments/<int:pk>/confirm/", payments.payment_confirm, name="payment_confirm"),
     path("payments/<int:pk>/cancel/", payments.payment_cancel, name="payment_cancel"),
+    path("payments/<int:pk>/reverse/", payments.payment_reverse, name="payment_reverse"),
     path("payments/<int:pk>/qr/", payments.payment_qr, name="payment_qr"),
     path("units/<str:code>/statements/", statements.unit_statements, name="unit_statements"),
     path("units/<str:code>/statements/preview/<str:token>/", statements.statement_preview, name="statement_preview"),

@@ -29,6 +29,7 @@ SERVICE_TO_CARD = "QRIBFTTC"
 CURRENCY_VND = "704"
 COUNTRY = "VN"
 MAX_NOTE = 25
+MAX_AMOUNT_DIGITS = 13
 
 
 class VietQRError(ValueError):
@@ -69,6 +70,8 @@ def build_payload(
         raise VietQRError("the account number has 1 to 19 letters or digits")
     if amount is not None and amount <= 0:
         raise VietQRError("the amount must be a positive number of VND")
+    if amount is not None and len(str(int(amount))) > MAX_AMOUNT_DIGITS:
+        raise VietQRError("the amount has more than 13 digits (field 54)")
     beneficiary = tlv("00", bin_code) + tlv("01", account)
     merchant = tlv("00", NAPAS_GUID) + tlv("01", beneficiary) + tlv("02", service)
     parts = [

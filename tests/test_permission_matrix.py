@@ -124,6 +124,7 @@ MATRIX: dict[str, Entry] = {
     "activities:payment_edit": Entry("GET", "302 404 403 200 403 403 200", pk("payment")),
     "activities:payment_confirm": Entry("POST", "302 404 403 302 403 403 302", pk("payment")),
     "activities:payment_cancel": Entry("POST", "302 404 403 302 403 403 302", pk("payment")),
+    "activities:payment_reverse": Entry("POST", "302 404 403 302 403 403 302", pk("payment")),
     "activities:payment_qr": Entry("GET", "302 404 200 200 200 200 200", pk("payment")),
     "activities:unit_statements": Entry("GET", "302 404 200 200 200 200 200", unit()),
     "activities:statement_preview": Entry(
@@ -176,6 +177,7 @@ MATRIX: dict[str, Entry] = {
     "api-payment-detail": Entry("GET", "403 404 200 200 200 200 200", pk("payment"), api=True),
     "api-payment-cancel": Entry("POST", "403 404 403 200 403 403 200", pk("payment"), api=True),
     "api-payment-confirm": Entry("POST", "403 404 403 200 403 403 200", pk("payment"), api=True),
+    "api-payment-reverse": Entry("POST", "403 404 403 400 403 403 400", pk("payment"), api=True),
     "api-payment-vietqr": Entry("GET", "403 404 200 200 200 200 200", pk("payment"), api=True),
     "api-schema": Entry("GET", "200 200 200 200 200 200 200", api=True),
     "api-docs": Entry("GET", "200 200 200 200 200 200 200", api=True),

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -19,7 +19,7 @@ from doanso.lib.http import AuthenticatedHttpRequest
 from units.permissions import can_edit_unit_data, can_review_unit, unit_get_for_user
 
 from .. import services
-from ..forms import BankAccountForm, PaymentFilterForm, PaymentForm
+from ..forms import BankAccountForm, PaymentFilterForm, PaymentForm, PaymentReverseForm
 from ..models import Payment, UnitBankAccount
 from ..permissions import payment_get_for_user
 from ..selectors import dues_rates_on, dues_remittance, payment_history, payment_totals, payments_in
@@ -29,8 +29,19 @@ PAGE_SIZE = 50
 
 
 def payment_note(payment: Payment) -> str:
-    """The transfer note: the reference first (what reconciliation looks for), then the purpose."""
-    return ascii_note(f"{payment.reference} {payment.get_purpose_display()}")
+    """The transfer note: the reference first (what reconciliation looks for), then the purpose —
+    always in Vietnamese, whatever the page's language: the QR of a payment is one and the same."""
+    with translation.override("vi"):
+        return ascii_note(f"{payment.reference} {payment.get_purpose_display()}")
+
+
+def payment_not_pending_message(payment: Payment) -> str:
+    """Why a payment shows no VietQR code (and cannot be paid again)."""
+    if payment.status == Payment.Status.CONFIRMED:
+        return _("This payment is already confirmed: no VietQR code is shown, so nobody pays it twice.")
+    if payment.status == Payment.Status.REVERSED:
+        return _("This payment was reversed: no VietQR code is shown.")
+    return _("This payment was cancelled: no VietQR code is shown.")
 
 
 @login_required
@@ -85,6 +96,9 @@ def payment_create(request: AuthenticatedHttpRequest, code: str) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 def payment_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     payment = payment_get_for_user(request.user, pk, action="edit")
+    if not payment.is_pending and request.method == "GET":
+        messages.error(request, services.payment_final_reason(payment))
+        return redirect("activities:payment_qr", pk=payment.pk)
     form = PaymentForm(request.POST or None, instance=payment if request.method == "GET" else None, unit=payment.unit)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -100,6 +114,9 @@ def payment_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                     "Your changes are shown below and NOT saved; reload to see theirs."
                 ),
             )
+        except services.PaymentFinal as exc:
+            status = 409
+            form.add_error(None, exc.messages)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -136,14 +153,39 @@ def payment_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def payment_reverse(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Undo a confirmed payment (recorded twice, transfer returned …), with the reason on record."""
+    payment = payment_get_for_user(request.user, pk, action="edit")
+    form = PaymentReverseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the payment is reversed."))
+        return redirect("activities:payment_qr", pk=payment.pk)
+    try:
+        services.payment_reverse(payment=payment, by=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Payment %(ref)s reversed.") % {"ref": payment.reference})
+    return redirect("activities:payment_qr", pk=payment.pk)
+
+
+@login_required
 def payment_qr(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """A printable page with the payment's dynamic VietQR: amount and reference pre-filled."""
+    """The payment's page. Pending: a printable dynamic VietQR (amount and reference pre-filled).
+    Otherwise no QR — a paid, cancelled or reversed payment must not be paid (again) — and, for a
+    confirmed one, the reversal form for the unit's editors."""
     payment = payment_get_for_user(request.user, pk)
     account = UnitBankAccount.objects.select_related("bank").filter(unit=payment.unit).first()
-    ctx: dict[str, object] = {"payment": payment, "unit": payment.unit, "account": account}
+    can_edit = can_edit_unit_data(request.user, payment.unit)
+    ctx: dict[str, object] = {"payment": payment, "unit": payment.unit, "account": account, "can_edit": can_edit}
     if can_review_unit(request.user, payment.unit):  # the audit trail: for reviewers and admins
         ctx["history"] = payment_history(payment)
-    if account is not None:
+    if not payment.is_pending:
+        ctx["not_pending"] = payment_not_pending_message(payment)
+        if can_edit and payment.status == Payment.Status.CONFIRMED:
+            ctx["reverse_form"] = PaymentReverseForm()
+    elif account is not None:
         payload = build_payload(
             bin_code=account.bank.bin, account=account.account_number, amount=payment.amount, note=payment_note(payment)
         )

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from doanso.lib.http import AuthenticatedHttpRequest
-from doanso.lib.tabular import TabularError, read_table
+from doanso.lib.tabular import TabularError
 from doanso.lib.uploads import discard_upload, load_upload, stash_upload
 from units.permissions import can_edit_unit_data, unit_get_for_user
 
@@ -21,7 +21,7 @@ from .. import services
 from ..forms import MappingForm, UploadForm
 from ..models import BankStatement, StatementLine
 from ..permissions import statement_get_for_user
-from ..reconciliation import guess_mapping, plan_statement
+from ..reconciliation import FIELDS, guess_mapping, plan_statement, read_statement
 
 KIND = "statement"
 
@@ -39,7 +39,7 @@ def unit_statements(request: AuthenticatedHttpRequest, code: str) -> HttpRespons
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data["file"]
         try:
-            table = read_table(data)
+            table = read_statement(data)
         except TabularError as exc:
             form.add_error("file", str(exc))
         else:
@@ -63,7 +63,7 @@ def statement_preview(request: AuthenticatedHttpRequest, code: str, token: str) 
     if data is None:
         messages.error(request, _("That upload is no longer available. Please upload the file again."))
         return redirect("activities:unit_statements", code=unit.code)
-    table = read_table(data)
+    table = read_statement(data)  # it was read successfully at the upload
     form = MappingForm(request.GET, headers=table.headers)
     mapping = {k: v for k, v in form.data.items() if k in form.fields and v}
     plan = plan_statement(unit, table, mapping)
@@ -75,6 +75,8 @@ def statement_preview(request: AuthenticatedHttpRequest, code: str, token: str) 
         "token": token,
         "previous": previous,
         "Outcome": StatementLine.Outcome,
+        "header_row": table.header_row,
+        "encoding_notice": table.encoding_notice,
     }
     return render(request, "activities/statement_preview.html", ctx)
 
@@ -87,13 +89,15 @@ def statement_confirm(request: AuthenticatedHttpRequest, code: str, token: str) 
     if data is None:
         messages.error(request, _("That upload is no longer available. Please upload the file again."))
         return redirect("activities:unit_statements", code=unit.code)
-    table = read_table(data)
+    table = read_statement(data)
     form = MappingForm(request.POST, headers=table.headers)
     mapping = {k: v for k, v in form.data.items() if k in form.fields and v}
     plan = plan_statement(unit, table, mapping)  # decided again now: payments may have changed
     if plan.problems:
         messages.error(request, " ".join(plan.problems))
-        return redirect(f"{request.path.rsplit('confirm/', 1)[0]}?{request.POST.urlencode()}")
+        # Back to the preview with the columns chosen so far — only those: never the CSRF token in a URL.
+        query = urlencode({name: plan.mapping[name] for name in FIELDS if name in plan.mapping})
+        return redirect(f"{request.path.rsplit('confirm/', 1)[0]}?{query}")
     statement = services.statement_reconcile(
         unit=unit,
         plan=plan,

@@ -1,30 +1,54 @@
-"""Read an uploaded CSV or XLSX file into rows numbered as the user sees them in a spreadsheet.
+"""Read an uploaded CSV, XLSX or legacy XLS file into rows numbered as the user sees them in a spreadsheet.
 
 Shared by every import (units, activities, bank statements). The format is recognised from the
-content, not the file name; row 1 is the header, so the first data row is row 2.
+content, not the file name (XLSX is a zip, ``PK``; XLS an OLE2 compound file, ``D0 CF 11 E0``).
+By default the first row with content is the header; a bank statement passes ``header_hints`` and
+the header is the row among the first 30 that names most of the known columns (banks put their
+name, the account and the period above it). Reading is bounded: past ``IMPORT_MAX_ROWS`` rows or
+``IMPORT_MAX_COLUMNS`` columns it stops with a clear error, and an XLSX sheet is streamed (its
+declared dimension, which can claim a million rows, is ignored).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
+from .text import search_key
+
 XLSX_MAGIC = b"PK\x03\x04"
+XLS_MAGIC = b"\xd0\xcf\x11\xe0"
+HEADER_SCAN_ROWS = 30
+# Tried in this order when a CSV is not UTF-8: Vietnamese Windows first, then Western European.
+LEGACY_ENCODINGS = (("cp1258", "Windows-1258"), ("cp1252", "Windows-1252"))
 
 
 class TabularError(Exception):
-    """The file cannot be read as a table at all (wrong format, encoding, empty)."""
+    """The file cannot be read as a table at all (wrong format, encoding, empty, too large)."""
 
 
 @dataclass
 class Table:
     headers: list[str]
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    header_row: int = 1
+    encoding: str = ""  # for a CSV not in UTF-8: the encoding that was assumed, to tell the user
+
+    @property
+    def encoding_notice(self) -> str:
+        if not self.encoding:
+            return ""
+        return _(
+            "The file is not UTF-8; it was read as %(encoding)s. Check that the Vietnamese letters look right."
+        ) % {"encoding": self.encoding}
 
 
 def _cell_text(value: object) -> str:
@@ -45,10 +69,54 @@ def _normalise_header(name: str) -> str:
     return name.strip().lower().replace(" ", "_")
 
 
-def _build(raw_rows: list[tuple[int, list[str]]]) -> Table:
-    if not raw_rows:
+def _limits() -> tuple[int, int]:
+    return settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_COLUMNS
+
+
+def _bounded(rows: Iterable[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
+    """The rows, stopping with an error past the row or column cap (trailing empty cells are not counted)."""
+    max_rows, max_columns = _limits()
+    for count, (number, cells) in enumerate(rows, start=1):
+        if count > max_rows + HEADER_SCAN_ROWS:
+            raise TabularError(
+                _("The file has more than %(max)d rows. Split it into smaller files.") % {"max": max_rows}
+            )
+        while cells and not cells[-1]:
+            cells.pop()
+        if len(cells) > max_columns:
+            raise TabularError(
+                _("Row %(row)d has more than %(max)d columns; this does not look like a list to import.")
+                % {"row": number, "max": max_columns}
+            )
+        yield number, cells
+
+
+def _header_score(cells: list[str], hints: frozenset[str]) -> int:
+    score = 0
+    for cell in cells:
+        key = search_key(cell.replace("_", " "))
+        if key and (key in hints or any(f" {h} " in f" {key} " for h in hints if len(h) > 3)):
+            score += 1
+    return score
+
+
+def _build(raw_rows: Iterable[tuple[int, list[str]]], header_hints: Iterable[str] | None = None) -> Table:
+    rows = iter(raw_rows)
+    head: list[tuple[int, list[str]]] = []
+    for number, cells in rows:  # the first rows with content: the header is among them
+        if any(c.strip() for c in cells):
+            head.append((number, cells))
+        if len(head) >= (HEADER_SCAN_ROWS if header_hints is not None else 1):
+            break
+    if not head:
         raise TabularError(_("The file is empty."))
-    header_row, header_cells = raw_rows[0]
+    chosen = 0
+    if header_hints is not None:
+        hints = frozenset(search_key(h) for h in header_hints)
+        scores = [_header_score(cells, hints) for _n, cells in head]
+        if max(scores) >= 2:
+            chosen = scores.index(max(scores))
+    header_row, header_cells = head[chosen]
     headers = [_normalise_header(h) for h in header_cells]
     while headers and headers[-1] == "":
         headers.pop()
@@ -56,20 +124,25 @@ def _build(raw_rows: list[tuple[int, list[str]]]) -> Table:
         raise TabularError(_("Row %(row)d should hold the column names, but it is empty.") % {"row": header_row})
     seen: set[str] = set()
     for name in headers:
-        if name in seen:
+        if name and name in seen:
             raise TabularError(_("Column “%(name)s” appears twice in the header row.") % {"name": name})
         seen.add(name)
-    table = Table(headers=headers)
-    for number, cells in raw_rows[1:]:
+    table = Table(headers=headers, header_row=header_row)
+    max_rows, _max_columns = _limits()
+    for number, cells in [*head[chosen + 1 :], *rows]:
         values = [c.strip() for c in cells]
         if not any(values):
             continue  # blank lines are not data
+        if len(table.rows) >= max_rows:
+            raise TabularError(
+                _("The file has more than %(max)d rows. Split it into smaller files.") % {"max": max_rows}
+            )
         padded = values + [""] * (len(headers) - len(values))
         table.rows.append((number, {h: padded[i] for i, h in enumerate(headers) if h}))
     return table
 
 
-def _read_xlsx(data: bytes) -> Table:
+def _read_xlsx(data: bytes, header_hints: Iterable[str] | None) -> Table:
     import openpyxl
 
     try:
@@ -78,28 +151,81 @@ def _read_xlsx(data: bytes) -> Table:
         raise TabularError(_("The file looks like an Excel workbook but cannot be opened.")) from exc
     try:
         sheet = workbook.worksheets[0]
-        raw = [(i, [_cell_text(v) for v in row]) for i, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()  # the declared size may be wrong (or huge): read what is there
+        _max_rows, max_columns = _limits()
+        rows = (
+            (i, [_cell_text(v) for v in row[: max_columns + 1]])
+            for i, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+        )
+        return _build(_bounded(rows), header_hints)
+    except (KeyError, ValueError, OSError, zipfile.BadZipFile) as exc:
+        raise TabularError(_("The file looks like an Excel workbook but cannot be opened.")) from exc
     finally:
         workbook.close()
-    # Skip leading blank rows so the header is the first row with content.
-    while raw and not any(raw[0][1]):
-        raw.pop(0)
-    return _build(raw)
 
 
-def _decode(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+def _read_xls(data: bytes, header_hints: Iterable[str] | None) -> Table:
+    """A legacy Excel 97–2003 workbook (.xls), as many banks still export statements."""
+    import xlrd
+
     try:
-        return data.decode("utf-8-sig")
+        book = xlrd.open_workbook(file_contents=data, on_demand=True)
+    except (xlrd.XLRDError, ValueError, OSError, AssertionError, IndexError) as exc:
+        raise TabularError(_("The file looks like an Excel 97–2003 workbook (.xls) but cannot be opened.")) from exc
+    try:
+        sheet = book.sheet_by_index(0)
+        max_rows, max_columns = _limits()
+        if sheet.nrows > max_rows + HEADER_SCAN_ROWS:
+            raise TabularError(
+                _("The file has more than %(max)d rows. Split it into smaller files.") % {"max": max_rows}
+            )
+
+        def text(cell: xlrd.sheet.Cell) -> str:
+            if cell.ctype == xlrd.XL_CELL_DATE:
+                return _cell_text(xlrd.xldate_as_datetime(cell.value, book.datemode))
+            if cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                return _cell_text(bool(cell.value))
+            return _cell_text(cell.value)
+
+        rows = ((i + 1, [text(c) for c in sheet.row(i)[: max_columns + 1]]) for i in range(sheet.nrows))
+        return _build(_bounded(rows), header_hints)
+    except (xlrd.XLRDError, ValueError, IndexError) as exc:
+        raise TabularError(_("The file looks like an Excel 97–2003 workbook (.xls) but cannot be opened.")) from exc
+    finally:
+        book.release_resources()
+
+
+def _decode(data: bytes, legacy_encodings: bool) -> tuple[str, str]:
+    """The text and, when it was not UTF, the name of the encoding assumed."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" is UTF-16 with a BOM
+        try:
+            return data.decode("utf-16"), ""
+        except UnicodeDecodeError as exc:
+            raise TabularError(_("The file starts like UTF-16 text but is not valid UTF-16.")) from exc
+    try:
+        return data.decode("utf-8-sig"), ""
     except UnicodeDecodeError as exc:
+        if legacy_encodings:
+            for codec, name in LEGACY_ENCODINGS:
+                try:
+                    # Windows-1258 writes tones as combining marks: compose them as UTF-8 text would.
+                    return unicodedata.normalize("NFC", data.decode(codec)), name
+                except UnicodeDecodeError:
+                    continue
+            raise TabularError(
+                _(
+                    "The CSV file is neither UTF-8 nor Windows-1258/1252 text. In Excel choose “CSV UTF-8” "
+                    "when saving, or upload the Excel file."
+                )
+            ) from exc
         raise TabularError(
             _("The CSV file is not UTF-8 text. In Excel choose “CSV UTF-8” when saving, or upload the .xlsx file.")
         ) from exc
 
 
-def _read_csv(data: bytes) -> Table:
-    text = _decode(data)
+def _read_csv(data: bytes, header_hints: Iterable[str] | None, legacy_encodings: bool) -> Table:
+    text, encoding = _decode(data, legacy_encodings)
     if "\x00" in text:
         raise TabularError(_("The file is neither a CSV text file nor an Excel (.xlsx) workbook."))
     sample = text[:4096]
@@ -108,23 +234,26 @@ def _read_csv(data: bytes) -> Table:
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    raw: list[tuple[int, list[str]]] = []
+    # csv's line_num counts physical lines; spreadsheets count records. Use record numbers.
     try:
-        for row in reader:
-            raw.append((reader.line_num, row))
+        table = _build(_bounded(enumerate(reader, start=1)), header_hints)
     except csv.Error as exc:
         raise TabularError(_("The CSV file cannot be read: %(error)s") % {"error": exc}) from exc
-    # csv's line_num counts physical lines; spreadsheets count records. Use record numbers.
-    numbered = [(i, cells) for i, (_line, cells) in enumerate(raw, start=1)]
-    while numbered and not any(c.strip() for c in numbered[0][1]):
-        numbered.pop(0)
-    return _build(numbered)
+    table.encoding = encoding
+    return table
 
 
-def read_table(data: bytes) -> Table:
-    """Parse ``data`` (CSV in UTF-8/UTF-16, or XLSX) into a :class:`Table`."""
+def read_table(data: bytes, *, header_hints: Iterable[str] | None = None, legacy_encodings: bool = False) -> Table:
+    """Parse ``data`` (CSV in UTF-8/UTF-16, XLSX or XLS) into a :class:`Table`.
+
+    ``header_hints``: column names (any case, with or without diacritics) to find the header row
+    under title rows. ``legacy_encodings``: read a CSV that is not UTF-8 as Windows-1258 (or 1252)
+    instead of refusing it; ``Table.encoding`` then says which was assumed.
+    """
     if not data.strip():
         raise TabularError(_("The file is empty."))
     if data.startswith(XLSX_MAGIC):
-        return _read_xlsx(data)
-    return _read_csv(data)
+        return _read_xlsx(data, header_hints)
+    if data.startswith(XLS_MAGIC):
+        return _read_xls(data, header_hints)
+    return _read_csv(data, header_hints, legacy_encodings)

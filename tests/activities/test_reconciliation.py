@@ -7,11 +7,12 @@ import io
 
 import openpyxl
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from activities.models import BankStatement, Payment, StatementLine
-from activities.reconciliation import guess_mapping, parse_amount, parse_date, plan_statement
+from activities.reconciliation import guess_mapping, parse_date, plan_statement, row_amount
 from activities.services import statement_reconcile
 from doanso.lib.tabular import read_table
 
@@ -60,30 +61,33 @@ def table(text: str):
     return read_table(text.encode("utf-8"))
 
 
-def test_parsing_amounts_and_dates_as_banks_print_them():
-    assert [
-        parse_amount(v)
-        for v in ("1.200.000", "1,200,000", "1200000", "1200000.00", "+50.000", "-15.000", "12,5", "abc")
-    ] == [
+def test_amounts_and_dates_are_read_as_banks_print_them():
+    def amount(raw: str):
+        return row_amount({"a": raw}, {"amount": "a"})
+
+    assert [amount(v) for v in ("1.200.000", "1,200,000", "1200000", "1,200,000.00", "+50.000", "-15.000")] == [
         1200000,
         1200000,
         1200000,
         1200000,
         50000,
         -15000,
-        12,
-        None,
     ]
+    for unreadable in ("12,5", "abc", "1.20.000"):  # once read as 12 or None: now refused, never guessed
+        with pytest.raises(ValidationError):
+            amount(unreadable)
     assert parse_date("20/11/2026") == parse_date("2026-11-20 08:30:00") == parse_date("20-11-2026")
+    assert parse_date("20/11/2026 14:05:00") == parse_date("20/11/2026")
     assert parse_date("hôm qua") is None
 
 
 def test_columns_are_guessed_from_vietnamese_or_english_headers():
-    assert guess_mapping(table(STATEMENT).headers) == MAPPING
+    guessed = guess_mapping(table(STATEMENT).headers)
+    assert guessed == {**{k: v for k, v in MAPPING.items() if k != "amount"}, "credit": "số_tiền_ghi_có"}
     english = read_table(b"Transaction date,Credit,Description,Reference\n1/1/2026,1,x,y\n")
     assert guess_mapping(english.headers) == {
         "date": "transaction_date",
-        "amount": "credit",
+        "credit": "credit",
         "description": "description",
         "reference": "reference",
     }

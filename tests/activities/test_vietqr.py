@@ -124,3 +124,11 @@ def test_qr_pages_and_api_follow_the_unit(personas, client_for, tree, account, p
     api = APIClient()
     api.force_authenticate(user)
     assert api.get(f"/api/v1/payments/{payment.pk}/vietqr/").status_code == status
+
+
+def test_an_amount_of_more_than_13_digits_never_becomes_a_payload():
+    assert parse_payload(build_payload(bin_code="970436", account="1023456789", amount=9_999_999_999_999)).amount == (
+        9_999_999_999_999
+    )
+    with pytest.raises(VietQRError, match="13 digits"):
+        build_payload(bin_code="970436", account="1023456789", amount=10_000_000_000_000)
