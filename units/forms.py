@@ -57,3 +57,47 @@ class UnitImportForm(forms.Form):
         ):
             raise forms.ValidationError(_("The file is neither a CSV text file nor an Excel (.xlsx) workbook."))
         return data
+
+
+class HandoverForm(forms.Form):
+    """Name the unit's new secretary: an existing user name, or a new person with name and e-mail."""
+
+    username = forms.CharField(
+        label=_("User name of the new secretary"),
+        max_length=150,
+        help_text=_("An existing user name, or a new one to create an account."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
+    )
+    full_name = forms.CharField(
+        label=_("Full name (for a new account)"), max_length=150, required=False, widget=forms.TextInput()
+    )
+    email = forms.EmailField(
+        label=_("E-mail (for a new account)"),
+        required=False,
+        help_text=_("The invitation goes to this address. Without one, print the invitation from this page."),
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_username(self) -> str:
+        from django.contrib.auth import get_user_model
+
+        username: str = self.cleaned_data["username"].strip()
+        get_user_model().username_validator(username)
+        return username
+
+    def clean(self) -> dict[str, object]:
+        from django.contrib.auth import get_user_model
+
+        data = super().clean() or {}
+        username = data.get("username")
+        new_account = bool(username) and not get_user_model().objects.filter(username=username).exists()
+        if new_account and not data.get("full_name"):
+            self.add_error(
+                "full_name",
+                _("There is no account “%(username)s” yet: give the full name to create it.") % {"username": username},
+            )
+        return data
