@@ -25,4 +25,5 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         User = get_user_model()
         email_field = User.get_email_field_name()
         candidates = User._default_manager.filter(**{f"{email_field}__iexact": email, "is_active": True})
-        return (u for u in candidates if auth_forms._unicode_ci_compare(email, getattr(u, email_field))  # type: ignore[attr-defined])
+        same = auth_forms._unicode_ci_compare  # type: ignore[attr-defined]
+        return (u for u in candidates if same(email, getattr(u, email_field)))
