@@ -96,6 +96,8 @@ MATRIX: dict[str, Entry] = {
     "units:children": Entry("GET", "302 404 404 404 200 200 200", unit("QA-1")),
     "units:mine": Entry("GET", "302 302 302 302 302 302 302"),
     "units:handover": Entry("POST", "302 404 403 302 302 302 302", unit()),
+    "units:roles": Entry("GET", "302 404 403 200 200 200 200", unit()),
+    "units:roles_export": Entry("GET", "302 404 403 200 200 200 200", lambda w: {"code": "QA-1-a", "fmt": "csv"}),
     "units:role_end": Entry("POST", "302 404 403 302 302 302 302", viewer_role),
     # The viewer chose a password long ago: nobody may send or print an invitation that would reset it.
     "units:role_invite": Entry("POST", "302 404 403 403 403 403 403", viewer_role),

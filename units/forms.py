@@ -101,3 +101,31 @@ class HandoverForm(forms.Form):
                 _("There is no account “%(username)s” yet: give the full name to create it.") % {"username": username},
             )
         return data
+
+
+class RoleFilterForm(forms.Form):
+    """Filters of the roles-per-subtree page and its export (all optional; bad values are errors)."""
+
+    STATES = (("current", _("Current")), ("ended", _("Ended")), ("all", _("Current and ended")))
+
+    level = forms.ChoiceField(label=_("Unit level"), required=False)
+    role = forms.ChoiceField(label=_("Role"), required=False)
+    state = forms.ChoiceField(label=_("Holders"), required=False, choices=STATES)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        from .models import Unit, UnitRole
+
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        everything = [("", _("All"))]
+        level, role = self.fields["level"], self.fields["role"]
+        assert isinstance(level, forms.ChoiceField) and isinstance(role, forms.ChoiceField)
+        level.choices = everything + list(Unit.Level.choices)
+        role.choices = everything + list(UnitRole.Role.choices)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+    def filters(self) -> dict[str, str]:
+        """The cleaned filters (defaults when the form is unbound)."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return {"level": data.get("level", ""), "role": data.get("role", ""), "state": data.get("state") or "current"}

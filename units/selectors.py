@@ -66,6 +66,20 @@ def unit_past_roles(unit: Unit, limit: int = 50) -> list[UnitRole]:
     return list(UnitRole.objects.ended().filter(unit=unit).select_related("user").order_by("-ended_at")[:limit])
 
 
+def unit_subtree_roles(unit: Unit, *, level: str = "", role: str = "", state: str = "current") -> QuerySet[UnitRole]:
+    """Roles held in the unit and every unit under it, with their people and units (one query)."""
+    qs = UnitRole.objects.filter(unit__path__startswith=unit.path).select_related("user", "unit")
+    if level:
+        qs = qs.filter(unit__level=level)
+    if role:
+        qs = qs.filter(role=role)
+    if state == "current":
+        qs = qs.current()
+    elif state == "ended":
+        qs = qs.ended()
+    return qs.order_by("unit__path", "role", "-created_at", "pk")
+
+
 def user_roles(user: AnyUser) -> QuerySet[UnitRole]:
     """The user's own current roles with their units, for the home page."""
     if not user.is_authenticated:

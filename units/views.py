@@ -8,8 +8,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -18,7 +20,8 @@ from doanso.lib.tabular import TabularError, read_table
 from doanso.lib.uploads import discard_upload, load_upload, stash_upload
 
 from . import selectors
-from .forms import HandoverForm, UnitImportForm, UnitSearchForm
+from .exports import holders_response
+from .forms import HandoverForm, RoleFilterForm, UnitImportForm, UnitSearchForm
 from .importing import COLUMNS, ImportPlan, plan_unit_import
 from .models import Unit
 from .permissions import (
@@ -243,6 +246,44 @@ def unitrole_invitation(request: HttpRequest, code: str, pk: int) -> HttpRespons
     return render(request, "units/unitrole_invitation.html", ctx)
 
 
+ROLES_PAGE_SIZE = 50
+
+
+@login_required
+def unit_subtree_roles(request: HttpRequest, code: str) -> HttpResponse:
+    """Who holds which role in the unit and everything under it, current or past, to end or hand over."""
+    unit = unit_get_for_user(request.user, code, action="manage")
+    form = RoleFilterForm(request.GET or None)
+    filters = form.filters()
+    roles = selectors.unit_subtree_roles(unit, **filters)
+    page = Paginator(roles, ROLES_PAGE_SIZE).get_page(request.GET.get("page"))
+    ctx = {
+        "unit": unit,
+        "form": form,
+        "page": page,
+        "query": urlencode({k: v for k, v in filters.items() if v}),
+        "here": request.get_full_path(),
+    }
+    return render(request, "units/unit_roles.html", ctx)
+
+
+@login_required
+def unit_subtree_roles_export(request: HttpRequest, code: str, fmt: str) -> HttpResponseBase:
+    unit = unit_get_for_user(request.user, code, action="manage")
+    form = RoleFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return HttpResponseBadRequest(_("Unknown filter value."))
+    return holders_response(unit, selectors.unit_subtree_roles(unit, **form.filters()), fmt)
+
+
+def _back(request: HttpRequest, unit: Unit) -> HttpResponse:
+    """Back where the person came from (the roles list), if that is a page of this site."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return redirect(target)
+    return redirect("units:detail", unit.code)
+
+
 @login_required
 @require_POST
 def unitrole_end_view(request: HttpRequest, code: str, pk: int) -> HttpResponse:
@@ -257,4 +298,4 @@ def unitrole_end_view(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             _("The role of %(name)s (%(role)s) has ended.")
             % {"name": role.user.get_full_name(), "role": role.get_role_display()},
         )
-    return redirect("units:detail", role.unit.code)
+    return _back(request, role.unit)

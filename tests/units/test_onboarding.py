@@ -397,3 +397,92 @@ def test_the_service_keeps_the_same_holder_when_named_again(tree, personas):
     result = unit_secretary_handover(unit=tree.qa1a, by=personas.reviewer, username="editor")
     assert result.ended == [] and not result.user_created
     assert UnitRole.objects.current().filter(unit=tree.qa1a, role="secretary").count() == 1
+
+
+# --- Roles per subtree: list, filters, export ---------------------------------------------------
+
+
+@pytest.fixture
+def many_roles(tree, personas):  # type: ignore[no-untyped-def]
+    """120 branches' worth of past and current secretaries under QA-1 (more than two pages)."""
+    from tests.factories import UnitFactory, UserFactory
+
+    for n in range(60):
+        branch = UnitFactory(code=f"QA-1-x{n:02d}", name=f"Chi đoàn X{n:02d}", level=Unit.Level.BRANCH, parent=tree.qa1)
+        UnitRole.objects.create(user=UserFactory(username=f"cu.{n:02d}"), unit=branch, role="secretary")
+        unit_secretary_handover(unit=branch, by=personas.reviewer, username=f"moi.{n:02d}", full_name=f"Người {n}")
+    return tree
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [("viewer", 403), ("outsider", 404), ("editor", 200), ("reviewer", 200), ("city_staff", 200)],
+)
+def test_roles_page_personas(tree, personas, client_for, persona, status):
+    response = client_for(getattr(personas, persona)).get(reverse("units:roles", args=["QA-1-a"]))
+    assert response.status_code == status
+    if status == 200:
+        assert {r.user.username for r in response.context["page"]} == {"editor", "viewer"}
+
+
+def test_roles_page_filters_and_pages_with_a_bounded_number_of_queries(
+    many_roles, personas, client_for, django_assert_max_num_queries
+):
+    client = client_for(personas.reviewer)
+    url = reverse("units:roles", args=["QA"])
+    with django_assert_max_num_queries(10):
+        current = client.get(url, {"level": "branch", "role": "secretary"})
+    assert current.context["page"].paginator.count == 61  # 60 new secretaries + the editor
+    assert len(current.context["page"].object_list) == 50
+    assert "level=branch" in current.content.decode() and "page=2" in current.content.decode()
+    with django_assert_max_num_queries(10):
+        ended = client.get(url, {"level": "branch", "role": "secretary", "state": "ended", "page": 2})
+    assert ended.context["page"].paginator.count == 60
+    assert {r.user.username for r in ended.context["page"]} <= {f"cu.{n:02d}" for n in range(60)}
+    assert all(r.ended_at for r in ended.context["page"])
+    everyone = client.get(url, {"state": "all"})
+    assert everyone.context["page"].paginator.count == 60 + 60 + 2 + 1  # + editor, viewer, reviewer
+
+
+def test_a_bad_filter_value_is_an_error_not_a_silent_default(tree, personas, client_for):
+    client = client_for(personas.reviewer)
+    page = client.get(reverse("units:roles", args=["QA"]), {"role": "king"})
+    assert page.status_code == 200 and page.context["form"].errors["role"]
+    export = client.get(reverse("units:roles_export", args=["QA", "csv"]), {"role": "king"})
+    assert export.status_code == 400
+
+
+def test_ending_from_the_roles_page_returns_to_it(tree, personas, client_for):
+    client = client_for(personas.reviewer)
+    back = reverse("units:roles", args=["QA"]) + "?role=viewer"
+    role = personas.viewer.unit_roles.get()
+    response = client.post(reverse("units:role_end", args=["QA-1-a", role.pk]), {"next": back})
+    assert response.status_code == 302 and response["Location"] == back
+    elsewhere = client.post(reverse("units:role_end", args=["QA-1-a", role.pk]), {"next": "https://evil.example/"})
+    assert elsewhere.status_code == 404  # already ended; and an outside address is never followed
+
+
+def test_the_export_lists_holders_and_neutralises_formulas(tree, personas, client_for):
+    UnitRole.objects.filter(user=personas.viewer).update(ended_at=timezone.now())
+    get_user_model().objects.filter(pk=personas.editor.pk).update(full_name='=HYPERLINK("http://x","y")')
+    client = client_for(personas.reviewer)
+    response = client.get(reverse("units:roles_export", args=["QA", "csv"]), {"state": "all"})
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0].startswith("Mã đơn vị,")
+    editor_line = next(line for line in lines if ",editor," in line)
+    assert "'=HYPERLINK" in editor_line and ",=HYPERLINK" not in editor_line
+    viewer_line = next(line for line in lines if ",viewer," in line)
+    assert viewer_line.endswith(timezone.localdate().strftime("%Y-%m-%d"))  # the end date
+
+    import io
+
+    import openpyxl
+
+    xlsx = client.get(reverse("units:roles_export", args=["QA", "xlsx"]))
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
+    cells = [c.value for row in sheet.iter_rows() for c in row]
+    assert "'=HYPERLINK(\"http://x\",\"y\")" in cells
+    assert not any(isinstance(c, str) and c.startswith("=") for c in cells)
+    assert "viewer" not in cells  # current holders only by default
