@@ -483,6 +483,6 @@ def test_the_export_lists_holders_and_neutralises_formulas(tree, personas, clien
     xlsx = client.get(reverse("units:roles_export", args=["QA", "xlsx"]))
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
     cells = [c.value for row in sheet.iter_rows() for c in row]
-    assert "'=HYPERLINK(\"http://x\",\"y\")" in cells
+    assert '\'=HYPERLINK("http://x","y")' in cells
     assert not any(isinstance(c, str) and c.startswith("=") for c in cells)
     assert "viewer" not in cells  # current holders only by default
