@@ -94,7 +94,16 @@ class HandoverForm(forms.Form):
 
         data = super().clean() or {}
         username = data.get("username")
-        new_account = bool(username) and not get_user_model().objects.filter(username=username).exists()
+        existing = get_user_model().objects.filter(username=username).first() if username else None
+        email = data.get("email")
+        if existing is not None and email and str(email).lower() != existing.email.lower():
+            # Never change someone's address on the side, nor guess which person was meant.
+            self.add_error(
+                "email",
+                _("The account “%(username)s” has another e-mail address. Leave name and e-mail empty to name it.")
+                % {"username": username},
+            )
+        new_account = bool(username) and existing is None
         if new_account and not data.get("full_name"):
             self.add_error(
                 "full_name",

@@ -278,16 +278,23 @@ def unit_subtree_roles_export(request: HttpRequest, code: str, fmt: str) -> Http
 
 def _back(request: HttpRequest, unit: Unit) -> HttpResponse:
     """Back where the person came from (the roles list), if that is a page of this site."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return redirect(target)
-    return redirect("units:detail", unit.code)
+    target = _safe_next(request, request.POST.get("next", ""))
+    return redirect(target) if target else redirect("units:detail", unit.code)
+
+
+def _safe_next(request: HttpRequest, target: str) -> str:
+    ok = url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
+    return target if target and ok else ""
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def unitrole_end_view(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """GET asks to confirm (ending a role takes away the person's access); POST ends it."""
     role = unitrole_get_for_user(request.user, code, pk)
+    if request.method == "GET":
+        ctx = {"role": role, "unit": role.unit, "next": _safe_next(request, request.GET.get("next", ""))}
+        return render(request, "units/unitrole_end.html", ctx)
     try:
         unitrole_end(role=role, by=request.user)
     except ValidationError as exc:

@@ -50,3 +50,23 @@ def test_an_imported_secretary_opens_the_invitation_sets_a_password_and_sees_onl
     page.goto(f"{live_server.url}{path}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Lời mời này không còn dùng được")
     expect(page.get_by_text("gửi lại lời mời mới")).to_be_visible()
+
+
+def test_a_manager_hands_the_secretary_role_over_on_a_phone(personas, phone_page, live_server, password):
+    from .conftest import log_in
+
+    page = phone_page
+    log_in(page, live_server, "reviewer", password)
+    page.goto(f"{live_server.url}/units/QA-1-a/")
+    page.get_by_text("Ghi nhận Bí thư mới").click()
+    page.get_by_label(re.compile(r"^\s*Tên đăng nhập của Bí thư mới")).fill("bt.a1a.moi")
+    page.get_by_label(re.compile(r"^\s*Họ tên")).fill("Hồ Thị Kế")
+    page.get_by_label(re.compile(r"^\s*E-mail")).fill("ke@example.vn")
+    page.get_by_role("button", name="Bàn giao vai trò Bí thư").click()
+
+    expect(page.get_by_text("Hồ Thị Kế hiện là Bí thư của Chi đoàn A1a.")).to_be_visible()
+    expect(page.get_by_text("Đã gửi thư mời tới ke@example.vn.")).to_be_visible()
+    expect(page.locator(".past-roles")).to_contain_text(personas.editor.full_name)
+    assert [m.to for m in mail.outbox] == [["ke@example.vn"]]
+    assert_accessible(page, "unit page after a handover")
+    screenshot(page, "unit-handover-phone")

@@ -486,3 +486,25 @@ def test_the_export_lists_holders_and_neutralises_formulas(tree, personas, clien
     assert '\'=HYPERLINK("http://x","y")' in cells
     assert not any(isinstance(c, str) and c.startswith("=") for c in cells)
     assert "viewer" not in cells  # current holders only by default
+
+
+def test_handover_to_an_existing_account_with_another_e_mail_is_refused(tree, personas, client_for):
+    response = client_for(personas.reviewer).post(
+        reverse("units:handover", args=["QA-1-a"]), {"username": "viewer", "email": "khac@example.vn"}, follow=True
+    )
+    assert any("địa chỉ e-mail khác" in str(m) for m in response.context["messages"])
+    assert not UnitRole.objects.current().filter(user=personas.viewer, role="secretary").exists()
+    personas.viewer.refresh_from_db()
+    assert personas.viewer.email == "viewer@example.vn"
+
+
+@pytest.mark.parametrize(("persona", "status"), [("viewer", 403), ("outsider", 404), ("reviewer", 200)])
+def test_ending_a_role_asks_to_confirm_first(personas, invitee, client_for, persona, status):
+    response = client_for(getattr(personas, persona)).get(
+        reverse("units:role_end", args=["QA-1-a", invitee.pk]), {"next": "https://evil.example/"}
+    )
+    assert response.status_code == status
+    invitee.refresh_from_db()
+    assert invitee.ended_at is None  # looking at the question changes nothing
+    if status == 200:
+        assert response.context["next"] == "" and "https://evil.example" not in response.content.decode()
