@@ -138,7 +138,8 @@ def _answer_unit_surveys(
     """Fill the campaign's unit surveys. ``outcomes`` are cumulative shares: not started, draft,
     submitted, returned; the rest is approved."""
     questions = services.framework_questions(campaign.framework_id)
-    editors = {r.unit_id: r.user for r in UnitRole.objects.filter(role=UnitRole.Role.SECRETARY).select_related("user")}
+    secretaries = UnitRole.objects.current().filter(role=UnitRole.Role.SECRETARY).select_related("user")
+    editors = {r.unit_id: r.user for r in secretaries}
     reviewer = get_user_model().objects.filter(username="thanhdoan").first()
     responses = Response.objects.filter(assignment__campaign=campaign).select_related(
         "assignment__unit", "assignment__campaign"

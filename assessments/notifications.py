@@ -22,7 +22,8 @@ from .models import Assignment, Campaign, FrameworkKind, ReminderLog, Response, 
 
 def unit_editor_emails(unit_id: int) -> list[str]:
     emails = (
-        UnitRole.objects.filter(unit_id=unit_id, role__in=UnitRole.EDITOR_ROLES, user__is_active=True)
+        UnitRole.objects.current()
+        .filter(unit_id=unit_id, role__in=UnitRole.EDITOR_ROLES, user__is_active=True)
         .exclude(user__email="")
         .values_list("user__email", flat=True)
     )

@@ -138,7 +138,7 @@ def response_evidence(response: Response) -> list[Evidence]:
 
 
 def unit_editor_roles(unit: Unit) -> QuerySet[UnitRole]:
-    return UnitRole.objects.filter(unit=unit, role__in=UnitRole.EDITOR_ROLES).select_related("user")
+    return UnitRole.objects.current().filter(unit=unit, role__in=UnitRole.EDITOR_ROLES).select_related("user")
 
 
 @dataclass(frozen=True)

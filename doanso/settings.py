@@ -265,6 +265,8 @@ AXES_CLIENT_IP_CALLABLE = "doanso.lib.http.client_ip"
 AXES_VERBOSE = False
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
+# How long the link in an invitation (a new secretary sets their password) stays valid.
+INVITATION_TIMEOUT_DAYS = env_int("INVITATION_TIMEOUT_DAYS", 7)
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # --- Internationalisation -------------------------------------------------------------------

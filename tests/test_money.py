@@ -105,3 +105,9 @@ def test_the_form_field_reads_24_000_as_24000_and_shows_it_grouped():
         field.clean("")
     html = field.widget.render("amount", "24.000")
     assert 'type="text"' in html and 'inputmode="numeric"' in html and "data-vnd" in html
+
+
+@pytest.mark.parametrize("text", ["²", "١٢", "２４.０００", "24.٠٠٠"])
+def test_digits_that_are_not_ascii_are_refused_not_read(text):
+    with pytest.raises(ValidationError):
+        parse_vnd(text)

@@ -63,6 +63,10 @@ def pk(attr: str) -> Callable[[Any], dict[str, Any]]:
     return lambda w: {"pk": getattr(w, attr).pk}
 
 
+def viewer_role(w: Any) -> dict[str, Any]:
+    return {"code": "QA-1-a", "pk": w.personas.viewer.unit_roles.get().pk}
+
+
 def campaign_query(w: Any) -> str:
     return f"campaign={w.milestones.t1.pk}"
 
@@ -82,6 +86,7 @@ MATRIX: dict[str, Entry] = {
         "GET", "200 200 200 200 200 200 200", lambda w: {"uidb64": "MQ", "token": "set-password"}
     ),
     "accounts:password_reset_complete": Entry("GET", "200 200 200 200 200 200 200"),
+    "accounts:invitation": Entry("GET", "200 200 200 200 200 200 200", lambda w: {"uidb64": "MQ", "token": "1-x"}),
     "set_language": Entry("POST", "302 302 302 302 302 302 302"),
     # Units
     "units:tree": Entry("GET", "302 200 200 200 200 200 200"),
@@ -89,6 +94,14 @@ MATRIX: dict[str, Entry] = {
     "units:import_confirm": Entry("POST", "302 403 403 403 403 403 302"),
     "units:detail": Entry("GET", "302 404 200 200 200 200 200", unit()),
     "units:children": Entry("GET", "302 404 404 404 200 200 200", unit("QA-1")),
+    "units:mine": Entry("GET", "302 302 302 302 302 302 302"),
+    "units:handover": Entry("POST", "302 404 403 302 302 302 302", unit()),
+    "units:roles": Entry("GET", "302 404 403 200 200 200 200", unit()),
+    "units:roles_export": Entry("GET", "302 404 403 200 200 200 200", lambda w: {"code": "QA-1-a", "fmt": "csv"}),
+    "units:role_end": Entry("POST", "302 404 403 302 302 302 302", viewer_role),
+    # The viewer chose a password long ago: nobody may send or print an invitation that would reset it.
+    "units:role_invite": Entry("POST", "302 404 403 403 403 403 403", viewer_role),
+    "units:role_invitation": Entry("GET", "302 404 403 403 403 403 403", viewer_role),
     # Campaigns and surveys
     "assessments:campaigns": Entry("GET", "302 200 200 200 200 200 200"),
     "assessments:campaign_create": Entry("GET", "302 200 403 200 200 200 200"),

@@ -47,7 +47,7 @@ class UnitAdmin(ReadOnlyHistoryAdmin, TreeAdmin):
 
 @admin.register(UnitRole)
 class UnitRoleAdmin(ReadOnlyHistoryAdmin):
-    list_display = ("user", "unit", "role", "created_at")
-    list_filter = ("role", "unit__level")
+    list_display = ("user", "unit", "role", "created_at", "ended_at")
+    list_filter = ("role", "unit__level", ("ended_at", admin.EmptyFieldListFilter))
     search_fields = ("user__username", "user__full_name", "unit__code", "unit__name")
     autocomplete_fields = ["user", "unit"]

@@ -108,6 +108,13 @@ class ImportPlan:
     errors: list[RowError] = field(default_factory=list)
     users_to_create: list[str] = field(default_factory=list)
     roles_to_grant: int = 0
+    roles_to_end: int = 0  # current secretaries of units whose row names someone else
+    # Filled by the import once it has committed (see units.services.units_import).
+    invitees: dict[int, str] = field(default_factory=dict)  # user id → unit named in the invitation
+    invitations_done: bool = False
+    invitations_sent: list[str] = field(default_factory=list)  # user names
+    invitations_failed: list[str] = field(default_factory=list)  # the mail server refused or was down
+    invitations_without_email: list[str] = field(default_factory=list)  # to be printed from the unit page
 
     @property
     def is_valid(self) -> bool:
@@ -125,11 +132,14 @@ class ImportPlan:
             "unchanged": self.count("unchanged"),
             "users_created": len(self.users_to_create),
             "roles_granted": self.roles_to_grant,
+            "roles_ended": self.roles_to_end,
         }
 
     @property
     def changes_anything(self) -> bool:
-        return any(r.action != "unchanged" for r in self.rows) or bool(self.users_to_create or self.roles_to_grant)
+        return any(r.action != "unchanged" for r in self.rows) or bool(
+            self.users_to_create or self.roles_to_grant or self.roles_to_end
+        )
 
 
 def _parse_rows(table: Table, errors: list[RowError]) -> list[UnitRow]:
@@ -416,12 +426,14 @@ def plan_unit_import(table: Table) -> ImportPlan:
     usernames = set(seen_user)
     known = set(User.objects.filter(username__in=usernames).values_list("username", flat=True))
     plan.users_to_create = sorted(usernames - known)
+    # Current secretaries of the units whose row names one: the named person keeps (or gets) the
+    # role, anyone else hands it over (their role ends; the row stays for the record).
+    named = {r.code: r.secretary_username for r in unique_rows if r.secretary_username}
     held = set(
-        UnitRole.objects.filter(
-            role=UnitRole.Role.SECRETARY, user__username__in=usernames, unit__code__in=[r.code for r in unique_rows]
-        ).values_list("user__username", "unit__code")
+        UnitRole.objects.current()
+        .filter(role=UnitRole.Role.SECRETARY, unit__code__in=named)
+        .values_list("user__username", "unit__code")
     )
-    plan.roles_to_grant = sum(
-        1 for r in unique_rows if r.secretary_username and (r.secretary_username, r.code) not in held
-    )
+    plan.roles_to_grant = sum(1 for code, username in named.items() if (username, code) not in held)
+    plan.roles_to_end = sum(1 for username, code in held if named[code] != username)
     return plan

@@ -131,9 +131,22 @@ def unit_search_text(code: str, name: str) -> str:
     return search_key(f"{code} {name}")
 
 
+class UnitRoleQuerySet(models.QuerySet["UnitRole"]):
+    def current(self) -> UnitRoleQuerySet:
+        """Roles in force. An ended role is kept for the record and grants nothing."""
+        return self.filter(ended_at__isnull=True)
+
+    def ended(self) -> UnitRoleQuerySet:
+        return self.filter(ended_at__isnull=False)
+
+
 class UnitRole(models.Model):
     """A user's role in a unit. Editors (secretary, deputy, staff) edit the unit's own data,
-    review its descendants and manage campaigns scoped to it; viewers only read."""
+    review its descendants and manage campaigns scoped to it; viewers only read.
+
+    A role ends (``ended_at``) when someone else takes it over or a manager ends it; the row stays,
+    so the unit page can show who held it when. Only current roles grant access.
+    """
 
     class Role(models.TextChoices):
         SECRETARY = "secretary", _("Secretary")
@@ -149,12 +162,26 @@ class UnitRole(models.Model):
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="roles")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     history = HistoricalRecords()
+
+    objects = UnitRoleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("unit role")
         verbose_name_plural = _("unit roles")
-        constraints = [models.UniqueConstraint(fields=["user", "unit", "role"], name="unitrole_unique_user_unit_role")]
+        constraints = [
+            # One current holding per (person, unit, role); the same person may hold it again later.
+            models.UniqueConstraint(
+                fields=["user", "unit", "role"],
+                condition=models.Q(ended_at__isnull=True),
+                name="unitrole_unique_current_user_unit_role",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True) | models.Q(ended_at__gte=models.F("created_at")),
+                name="unitrole_ends_after_it_starts",
+            ),
+        ]
         ordering = ["unit_id", "role"]  # no join: pages that show roles order them explicitly
 
     def __str__(self) -> str:
@@ -163,3 +190,7 @@ class UnitRole(models.Model):
     @property
     def is_editor(self) -> bool:
         return self.role in self.EDITOR_ROLES
+
+    @property
+    def is_current(self) -> bool:
+        return self.ended_at is None

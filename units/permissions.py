@@ -43,12 +43,12 @@ class HeldRole:
 
 
 def held_roles(user: AnyUser) -> tuple[HeldRole, ...]:
-    """The user's roles with their units' current paths, read once per user object."""
+    """The user's current roles (ended ones grant nothing) with their units' paths, read once per user object."""
     if not user.is_authenticated:
         return ()
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        rows = UnitRole.objects.filter(user=user).values_list("unit_id", "unit__path", "role")
+        rows = UnitRole.objects.current().filter(user=user).values_list("unit_id", "unit__path", "role")
         cached = tuple(HeldRole(unit_id, path, role) for unit_id, path, role in rows)
         setattr(user, _CACHE_ATTR, cached)
     return cached
@@ -156,3 +156,26 @@ def unit_get_for_user(user: AnyUser, code: str, *, action: str = "view") -> Unit
     if not check[action](user, unit):
         raise PermissionDenied
     return unit
+
+
+def unitrole_get_for_user(user: AnyUser, code: str, pk: int) -> UnitRole:
+    """A current role at the unit, for the people who manage the unit (invisible → 404, else 403)."""
+    unit = unit_get_for_user(user, code, action="manage")
+    try:
+        return UnitRole.objects.current().select_related("user", "unit").get(pk=pk, unit=unit)
+    except UnitRole.DoesNotExist:
+        raise Http404 from None
+
+
+def can_invite(user: AnyUser, invitee: Any) -> bool:
+    """Send or print an invitation for ``invitee``: only someone who never chose a password, and
+    only by a person who manages every unit where the invitee holds a role — the link sets the
+    password, so it must not open a door to units the inviter does not manage."""
+    from accounts.invitations import can_be_invited
+
+    if not can_be_invited(invitee):
+        return False
+    if is_admin(user):
+        return True
+    units = Unit.objects.filter(pk__in=UnitRole.objects.current().filter(user=invitee).values("unit_id"))
+    return all(can_manage_unit(user, unit) for unit in units)

@@ -57,14 +57,34 @@ def unit_breadcrumbs(units: list[Unit]) -> dict[int, list[Unit]]:
 
 
 def unit_roles(unit: Unit) -> QuerySet[UnitRole]:
-    return UnitRole.objects.filter(unit=unit).select_related("user").order_by("role", "user__full_name")
+    """The people who hold a role in the unit now."""
+    return UnitRole.objects.current().filter(unit=unit).select_related("user").order_by("role", "user__full_name")
+
+
+def unit_past_roles(unit: Unit, limit: int = 50) -> list[UnitRole]:
+    """Who held a role in the unit before, latest first, with the dates they held it."""
+    return list(UnitRole.objects.ended().filter(unit=unit).select_related("user").order_by("-ended_at")[:limit])
+
+
+def unit_subtree_roles(unit: Unit, *, level: str = "", role: str = "", state: str = "current") -> QuerySet[UnitRole]:
+    """Roles held in the unit and every unit under it, with their people and units (one query)."""
+    qs = UnitRole.objects.filter(unit__path__startswith=unit.path).select_related("user", "unit")
+    if level:
+        qs = qs.filter(unit__level=level)
+    if role:
+        qs = qs.filter(role=role)
+    if state == "current":
+        qs = qs.current()
+    elif state == "ended":
+        qs = qs.ended()
+    return qs.order_by("unit__path", "role", "-created_at", "pk")
 
 
 def user_roles(user: AnyUser) -> QuerySet[UnitRole]:
-    """The user's own roles with their units, for the home page."""
+    """The user's own current roles with their units, for the home page."""
     if not user.is_authenticated:
         return UnitRole.objects.none()
-    return UnitRole.objects.filter(user=user).select_related("unit").order_by("unit__path", "role")
+    return UnitRole.objects.current().filter(user=user).select_related("unit").order_by("unit__path", "role")
 
 
 UNIT_AUDITED_FIELDS = ("code", "name", "level", "sector", "member_count", "is_active", "closed_at", "path")

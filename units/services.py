@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
@@ -14,6 +15,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.invitations import can_be_invited, invitation_send
 from doanso.lib.history import record_history
 from doanso.lib.tabular import Table
 from doanso.lib.tasks import enqueue_on_commit
@@ -82,11 +84,61 @@ def unit_schedule_member_totals() -> None:
 
 
 @transaction.atomic
-def unitrole_grant(*, user: User, unit: Unit, role: str) -> UnitRole:
+def unitrole_grant(*, user: User, unit: Unit, role: str, by: Any = None) -> UnitRole:
+    """Give ``user`` the role at ``unit`` (nothing happens if they hold it already)."""
     if role not in UnitRole.Role.values:
         raise ValidationError(_("Unknown role “%(role)s”.") % {"role": role})
-    granted, _created = UnitRole.objects.get_or_create(user=user, unit=unit, role=role)
+    granted, _created = UnitRole.objects.get_or_create(user=user, unit=unit, role=role, ended_at__isnull=True)
+    if _created and by is not None:
+        record_history([granted], by=by, reason="granted", created=True)
     return granted
+
+
+@transaction.atomic
+def unitrole_end(*, role: UnitRole, by: Any, reason: str = "ended") -> UnitRole:
+    """End a current role today. The row stays (who held it when); it no longer grants anything."""
+    ended = UnitRole.objects.current().filter(pk=role.pk).update(ended_at=timezone.now())
+    if not ended:
+        raise ValidationError(_("This role has already ended."))
+    role.refresh_from_db()
+    record_history([role], by=by, reason=reason)
+    return role
+
+
+@dataclass
+class Handover:
+    role: UnitRole  # the new holder's role
+    ended: list[UnitRole]  # the previous holders' roles, now ended
+    user_created: bool
+
+
+@transaction.atomic
+def unit_secretary_handover(
+    *, unit: Unit, by: Any, username: str, full_name: str = "", email: str = "", role: str = UnitRole.Role.SECRETARY
+) -> Handover:
+    """Name the new holder of ``role`` at ``unit``: the previous holders' roles end, the new one starts.
+
+    ``username`` names an existing account, or a new one that is created with ``full_name`` and
+    ``email`` and no password (they get an invitation once this commits; see the caller).
+    """
+    UserModel = get_user_model()
+    user = UserModel.objects.filter(username=username).first()
+    created = user is None
+    if user is None:
+        user = UserModel(username=username, full_name=full_name, email=email)
+        user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        user.save()
+    elif not user.is_active:
+        raise ValidationError(_("The account “%(username)s” is switched off.") % {"username": username})
+    previous = list(UnitRole.objects.current().select_for_update().filter(unit=unit, role=role).exclude(user=user))
+    now = timezone.now()
+    UnitRole.objects.filter(pk__in=[r.pk for r in previous]).update(ended_at=now)
+    for r in previous:
+        r.ended_at = now
+    record_history(previous, by=by, reason="handover")
+    granted = unitrole_grant(user=user, unit=unit, role=role, by=by)
+    return Handover(role=granted, ended=previous, user_created=created)
 
 
 # --- Closing and merging ------------------------------------------------------------------------
@@ -184,18 +236,57 @@ def _grant_secretaries(plan: ImportPlan) -> None:
             full_name=next((r.secretary_full_name for r in same_person if r.secretary_full_name), ""),
             email=next((r.secretary_email for r in same_person if r.secretary_email), first.secretary_email),
         )
-        user.set_unusable_password()  # they choose a password through "forgot password"
+        user.set_unusable_password()  # they choose one through the invitation
         new_users.append(user)
     User.objects.bulk_create(new_users)
     users = User.objects.in_bulk({r.secretary_username for r in secretary_rows}, field_name="username")
     units = Unit.objects.in_bulk([r.code for r in secretary_rows], field_name="code")
+    holder_of = {units[r.code].pk: users[r.secretary_username].pk for r in secretary_rows}
+    current = list(
+        UnitRole.objects.current().select_for_update().filter(role=UnitRole.Role.SECRETARY, unit_id__in=holder_of)
+    )
+    held = {(role.user_id, role.unit_id) for role in current}
+    handed_over = [role for role in current if role.user_id != holder_of[role.unit_id]]
+    if handed_over:
+        now = timezone.now()
+        UnitRole.objects.filter(pk__in=[role.pk for role in handed_over]).update(ended_at=now)
+        for role in handed_over:
+            role.ended_at = now
+        record_history(handed_over, by=None, reason="import: handover")
     UnitRole.objects.bulk_create(
         [
             UnitRole(user=users[r.secretary_username], unit=units[r.code], role=UnitRole.Role.SECRETARY)
             for r in secretary_rows
+            if (users[r.secretary_username].pk, units[r.code].pk) not in held
         ],
         ignore_conflicts=True,
     )
+    # Everyone who just became secretary and never chose a password gets an invitation.
+    for r in secretary_rows:
+        user = users[r.secretary_username]
+        if (user.pk, units[r.code].pk) not in held and can_be_invited(user):
+            plan.invitees.setdefault(user.pk, units[r.code].name)
+
+
+def invitations_send(invitees: dict[int, str]) -> tuple[list[str], list[str], list[str]]:
+    """Send the invitations; (sent, failed, without e-mail) user names. A mail server that is down
+    fails the mails, never the import that came before them."""
+    sent: list[str] = []
+    failed: list[str] = []
+    without_email: list[str] = []
+    for user in get_user_model().objects.filter(pk__in=invitees).order_by("username"):
+        if not user.email:
+            without_email.append(user.username)
+        elif invitation_send(user, unit_name=invitees[user.pk]):
+            sent.append(user.username)
+        else:
+            failed.append(user.username)
+    return sent, failed, without_email
+
+
+def _send_import_invitations(plan: ImportPlan) -> None:
+    plan.invitations_sent, plan.invitations_failed, plan.invitations_without_email = invitations_send(plan.invitees)
+    plan.invitations_done = True
 
 
 def _record_import_history(plan: ImportPlan) -> None:
@@ -212,11 +303,15 @@ def _record_import_history(plan: ImportPlan) -> None:
     record_history([u for u in units if u.code not in created], by=None, reason="import")
     pairs = {(r.secretary_username, r.code) for r in plan.rows if r.secretary_username}
     if pairs:
-        roles = UnitRole.objects.filter(
-            role=UnitRole.Role.SECRETARY,
-            user__username__in={p[0] for p in pairs},
-            unit__code__in={p[1] for p in pairs},
-        ).select_related("user", "unit")
+        roles = (
+            UnitRole.objects.current()
+            .filter(
+                role=UnitRole.Role.SECRETARY,
+                user__username__in={p[0] for p in pairs},
+                unit__code__in={p[1] for p in pairs},
+            )
+            .select_related("user", "unit")
+        )
         audited = set(UnitRole.history.filter(id__in=[r.pk for r in roles]).values_list("id", flat=True))
         granted = [r for r in roles if (r.user.username, r.unit.code) in pairs and r.pk not in audited]
         record_history(granted, by=None, reason="import", created=True)
@@ -239,6 +334,7 @@ def units_import(*, table: Table, dry_run: bool = False) -> ImportPlan:
     _update_and_move_existing(plan)
     _grant_secretaries(plan)
     _record_import_history(plan)
+    transaction.on_commit(lambda: _send_import_invitations(plan))
     if plan.changes_anything:
         unit_schedule_member_totals()
     logger.info("Unit import applied: %s", plan.summary)

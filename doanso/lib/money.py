@@ -31,9 +31,9 @@ _CURRENCY = re.compile(r"(?:vnđ|vnd|đồng|dong|đ|₫)\.?$", re.IGNORECASE)
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 # Groups of three after one to three digits, with one separator used throughout.
 _GROUPED = {
-    ".": re.compile(r"\d{1,3}(?:\.\d{3})+"),
-    ",": re.compile(r"\d{1,3}(?:,\d{3})+"),
-    " ": re.compile(r"\d{1,3}(?: \d{3})+"),
+    ".": re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+"),
+    ",": re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+"),
+    " ": re.compile(r"[0-9]{1,3}(?: [0-9]{3})+"),
 }
 _DECIMAL = {".": ",", ",": "."}  # with dot groups the decimal mark is a comma, and the other way round
 
@@ -47,31 +47,36 @@ def _refuse(message: str, value: str) -> ValidationError:
     return ValidationError(message, code="invalid_vnd", params={"value": value})
 
 
+def _plain_digits(text: str) -> bool:
+    """ASCII digits only: ``"²".isdigit()`` is true and ``int("١٢")`` reads Arabic-Indic digits."""
+    return text.isascii() and text.isdigit()
+
+
 def _integer_part(text: str, original: str) -> str:
     """The digits of ``text`` (no sign, no currency), or a refusal saying what is wrong."""
-    if text.isdigit():
+    if _plain_digits(text):
         return text
     for sep, pattern in _GROUPED.items():
         if pattern.fullmatch(text):
             return text.replace(sep, "")
     # A decimal part: 1–2 digits after the last separator, the integer part plain or grouped
     # with the other separator. It must be zero: there is no fraction of a đồng.
-    match = re.fullmatch(r"(.+)([.,])(\d{1,2})", text)
+    match = re.fullmatch(r"(.+)([.,])([0-9]{1,2})", text)
     if match:
         head, mark, fraction = match.groups()
         group = next((g for g, d in _DECIMAL.items() if d == mark), None)
         head_ok = (
-            head.isdigit() or bool(group and _GROUPED[group].fullmatch(head)) or bool(_GROUPED[" "].fullmatch(head))
+            _plain_digits(head) or bool(group and _GROUPED[group].fullmatch(head)) or bool(_GROUPED[" "].fullmatch(head))
         )
         if head_ok:
-            if head.isdigit() and len(head) <= 3:
+            if _plain_digits(head) and len(head) <= 3:
                 # "24.5", "1,2", "24.00": too close to a mistyped "24.500" or "24.000" to accept.
                 raise _refuse(_("“%(value)s” is ambiguous. Write the amount in full, e.g. 24.000 or 24000."), original)
             if int(fraction) != 0:
                 raise _refuse(
                     _("“%(value)s” has a fraction of a đồng. Write a whole number of đồng, e.g. 24.000."), original
                 )
-            return re.sub(r"\D", "", head)
+            return re.sub(r"[^0-9]", "", head)
     raise _refuse(
         _("“%(value)s” is not an amount in đồng. Write it like 24.000 or 1.200.000 (dots between thousands)."),
         original,

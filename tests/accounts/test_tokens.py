@@ -13,6 +13,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from units.models import UnitRole
+from units.services import unitrole_end
 
 UNITS = "/api/v1/units/"
 
@@ -62,7 +63,8 @@ def test_a_password_set_by_an_admin_command_ends_the_token_too(personas, passwor
 def test_a_token_ends_with_the_last_role_of_its_user(personas, password):
     key = log_in("editor", password)
     assert with_token(key).get(UNITS).status_code == 200
-    UnitRole.objects.filter(user=personas.editor).delete()
+    for role in UnitRole.objects.filter(user=personas.editor):
+        unitrole_end(role=role, by=personas.reviewer)  # a handover: the row stays, ended
     refused = with_token(key).get(UNITS)
     assert refused.status_code == 401 and "vai trò" in refused.json()["detail"]
 

@@ -96,6 +96,7 @@ def test_a_valid_file_imports_the_tree_with_secretaries(db, django_capture_on_co
         "unchanged": 0,
         "users_created": 2,
         "roles_granted": 3,
+        "roles_ended": 0,
     }
     t_a_1_b = Unit.objects.get(code="T-A-1-b")
     assert t_a_1_b.level == Unit.Level.BRANCH  # "Chi đoàn" accepted as the Vietnamese name

@@ -37,7 +37,22 @@ class Command(BaseCommand):
         self.stdout.write(
             _(
                 "%(heading)s: %(created)d created, %(updated)d updated, %(moved)d moved, %(unchanged)d unchanged; "
-                "%(users_created)d new users, %(roles_granted)d secretary roles granted."
+                "%(users_created)d new users, %(roles_granted)d secretary roles granted, %(roles_ended)d handed over."
             )
             % {"heading": heading, **summary}
         )
+        if plan.invitations_sent:
+            self.stdout.write(_("Invitations e-mailed to: %(names)s.") % {"names": ", ".join(plan.invitations_sent)})
+        if plan.invitations_failed:
+            self.stderr.write(
+                _(
+                    "The invitations to %(names)s could not be sent (the mail server did not accept them). "
+                    "The import is saved; send them again from each unit's page."
+                )
+                % {"names": ", ".join(plan.invitations_failed)}
+            )
+        if plan.invitations_without_email:
+            self.stdout.write(
+                _("%(names)s have no e-mail address: print their invitation from their unit's page.")
+                % {"names": ", ".join(plan.invitations_without_email)}
+            )
