@@ -66,7 +66,9 @@ def _integer_part(text: str, original: str) -> str:
         head, mark, fraction = match.groups()
         group = next((g for g, d in _DECIMAL.items() if d == mark), None)
         head_ok = (
-            _plain_digits(head) or bool(group and _GROUPED[group].fullmatch(head)) or bool(_GROUPED[" "].fullmatch(head))
+            _plain_digits(head)
+            or bool(group and _GROUPED[group].fullmatch(head))
+            or bool(_GROUPED[" "].fullmatch(head))
         )
         if head_ok:
             if _plain_digits(head) and len(head) <= 3:
