@@ -174,7 +174,9 @@ def spec_to_xlsx(data: dict[str, Any]) -> bytes:
         ],
         "questions": [_question_row(i, q) for i, q in questions],
         "options": [
-            [q["code"], o["code"], o["label"], o["description"], o["points"]] for _i, q in questions for o in q["options"]
+            [q["code"], o["code"], o["label"], o["description"], o["points"]]
+            for _i, q in questions
+            for o in q["options"]
         ],
         "thresholds": [[q["code"], t["min"], t["points"]] for _i, q in questions for t in q["thresholds"]],
     }
@@ -391,7 +393,8 @@ class _Reader:
             return None  # already reported as empty or malformed
         if code not in index:
             letter = self.where.columns[title][name]
-            self.add(title, number, letter, name, _("there is no %(parent)s “%(code)s”") % {"parent": name, "code": code})
+            message = _("there is no %(parent)s “%(code)s”") % {"parent": name, "code": code}
+            self.add(title, number, letter, name, message)
             return None
         return index[code]
 
@@ -503,5 +506,3 @@ def located(problems: list[Problem], where: Locations, already: list[CellProblem
         if (cell.sheet, cell.row, cell.column) not in taken and cell not in found:
             found.append(cell)
     return sorted(found, key=CellProblem.sort_key)
-
-
