@@ -388,13 +388,19 @@ class _Reader:
             data[key] = self.cell(SETTINGS_SHEET, number, column, value)
         return data
 
-    def parent(self, title: str, number: int, name: str, code: Any, index: dict[Any, Any]) -> Any:
+    def parent(self, title: str, number: int, name: str, code: Any, index: dict[Any, Any], rows: set[Any]) -> Any:
+        """The parent with ``code``; None (noted once) when there is none.
+
+        ``rows`` holds every code of the parent sheet, also of rows left out for their own mistakes:
+        their children are skipped quietly instead of repeating the parent's problem.
+        """
         if code is None:
             return None  # already reported as empty or malformed
         if code not in index:
-            letter = self.where.columns[title][name]
-            message = _("there is no %(parent)s “%(code)s”") % {"parent": name, "code": code}
-            self.add(title, number, letter, name, message)
+            if code not in rows:
+                letter = self.where.columns[title][name]
+                message = _("there is no %(parent)s “%(code)s”") % {"parent": name, "code": code}
+                self.add(title, number, letter, name, message)
             return None
         return index[code]
 
@@ -442,8 +448,10 @@ def _build(reader: _Reader, book: Any) -> dict[str, Any]:
         where.rows[f"$.domains[{n}]"] = ("domains", number)
         domains.setdefault(v["code"], (f"$.domains[{n}]", domain))
     indicators: dict[Any, tuple[str, dict[str, Any]]] = {}
+    indicator_rows = {v["code"] for _n, v in tables["indicators"]}
+    question_rows = {v["code"] for _n, v in tables["questions"]}
     for number, v in tables["indicators"]:
-        found = reader.parent("indicators", number, "domain", v["domain"], domains)
+        found = reader.parent("indicators", number, "domain", v["domain"], domains, set(domains))
         if found is None:
             continue
         dpath, domain = found
@@ -455,7 +463,7 @@ def _build(reader: _Reader, book: Any) -> dict[str, Any]:
         indicators.setdefault(v["code"], (path, indicator))
     questions: dict[Any, tuple[str, dict[str, Any]]] = {}
     for number, v in tables["questions"]:
-        found = reader.parent("questions", number, "indicator", v["indicator"], indicators)
+        found = reader.parent("questions", number, "indicator", v["indicator"], indicators, indicator_rows)
         if found is None:
             continue
         ipath, indicator = found
@@ -469,7 +477,7 @@ def _build(reader: _Reader, book: Any) -> dict[str, Any]:
         ("thresholds", "thresholds", ("min", "points")),
     ):
         for number, v in tables[title]:
-            found = reader.parent(title, number, "question", v["question"], questions)
+            found = reader.parent(title, number, "question", v["question"], questions, question_rows)
             if found is None:
                 continue
             qpath, question = found
