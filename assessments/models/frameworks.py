@@ -277,6 +277,17 @@ class Question(FrameworkContent):
     def __str__(self) -> str:
         return f"{self.code}. {self.text[:80]}"
 
+    def clean(self) -> None:
+        # ``framework`` is not a form field, so forms cannot check this constraint themselves: without
+        # this, a duplicate code typed in admin would reach the database as an IntegrityError.
+        super().clean()
+        framework_id = self.indicator.domain.framework_id if self.indicator_id else None
+        taken = Question.objects.filter(framework_id=framework_id, code=self.code).exclude(pk=self.pk)
+        if framework_id and self.code and taken.exists():
+            raise ValidationError(
+                {"code": _("Another question of this framework already has the code “%(code)s”.") % {"code": self.code}}
+            )
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.framework_id = self.indicator.domain.framework_id
         super().save(*args, **kwargs)

@@ -142,3 +142,16 @@ def test_show_if_offers_only_questions_of_the_same_framework(personas, client_fo
     theirs = Question.objects.filter(framework=other).values_list("pk", flat=True)
     assert all(f'value="{pk}"' in select for pk in ours)
     assert not any(f'value="{pk}"' in select for pk in theirs)
+
+
+def test_a_question_code_used_elsewhere_in_the_framework_is_refused_with_a_message(personas, client_for, db):
+    draft = services.framework_import(data=spec())
+    indicator = Indicator.objects.get(domain__framework=draft, code="A.1")
+    url = reverse("admin:assessments_indicator_change", args=[indicator.pk])
+    client = client_for(personas.admin)
+    fields, _named = form_fields(client.get(url).content.decode(), "indicator_form")
+    code_field = next(n for n, v in fields if n.endswith("-code") and v == "A1")
+    response = client.post(url, as_post_data(fields, **{code_field: "B1"}))  # B1 is in another domain
+    assert response.status_code == 200
+    assert "B1" in response.content.decode().split('class="errorlist')[1][:300]
+    assert Question.objects.filter(framework=draft, code="A1").exists()
