@@ -277,6 +277,10 @@ class Question(FrameworkContent):
     def __str__(self) -> str:
         return f"{self.code}. {self.text[:80]}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.framework_id = self.indicator.domain.framework_id
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         # ``framework`` is not a form field, so forms cannot check this constraint themselves: without
         # this, a duplicate code typed in admin would reach the database as an IntegrityError.
@@ -287,10 +291,6 @@ class Question(FrameworkContent):
             raise ValidationError(
                 {"code": _("Another question of this framework already has the code “%(code)s”.") % {"code": self.code}}
             )
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.framework_id = self.indicator.domain.framework_id
-        super().save(*args, **kwargs)
 
     def get_framework(self) -> Framework:
         return self.indicator.domain.framework

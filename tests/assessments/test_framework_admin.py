@@ -155,3 +155,24 @@ def test_a_question_code_used_elsewhere_in_the_framework_is_refused_with_a_messa
     assert response.status_code == 200
     assert "B1" in response.content.decode().split('class="errorlist')[1][:300]
     assert Question.objects.filter(framework=draft, code="A1").exists()
+
+
+@pytest.mark.parametrize("name", ["unit-maturity-v1.json", "member-digcomp-v1.json"])
+def test_no_page_of_a_default_framework_has_more_than_500_form_fields(personas, client_for, db, name):
+    from assessments.demo import FRAMEWORK_DIR
+
+    draft = services.framework_import(data=json.loads((FRAMEWORK_DIR / name).read_text(encoding="utf-8")))
+    client = client_for(personas.admin)
+    sizes = {}
+    urls = [("framework_form", reverse("admin:assessments_framework_change", args=[draft.pk]))]
+    urls += [
+        ("domain_form", reverse("admin:assessments_domain_change", args=[pk]))
+        for pk in Domain.objects.filter(framework=draft).values_list("pk", flat=True)
+    ]
+    urls += [
+        ("indicator_form", reverse("admin:assessments_indicator_change", args=[pk]))
+        for pk in Indicator.objects.filter(domain__framework=draft).values_list("pk", flat=True)
+    ]
+    for form_id, url in urls:
+        _fields, sizes[url] = form_fields(client.get(url).content.decode(), form_id)
+    assert max(sizes.values()) < MAX_POSTED_FIELDS, sorted(sizes.items(), key=lambda kv: -kv[1])[:3]
