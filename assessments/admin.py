@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from doanso.lib.history import ReadOnlyHistoryAdmin
 
-from . import services
+from . import services, sheets
 from .forms import FrameworkXlsxImportForm
 from .models import (
     Assignment,
@@ -348,7 +348,12 @@ class FrameworkAdmin(ReadOnlyHistoryAdmin, nested_admin.NestedModelAdmin):
         framework = get_object_or_404(Framework, pk=pk)
         if not self.has_view_permission(request, framework):
             raise PermissionDenied
-        response = HttpResponse(services.framework_to_xlsx(framework), content_type=XLSX_TYPE)
+        try:
+            workbook = services.framework_to_xlsx(framework)
+        except sheets.WorkbookUnwritable as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:assessments_framework_change", args=[pk]))
+        response = HttpResponse(workbook, content_type=XLSX_TYPE)
         response["Content-Disposition"] = f'attachment; filename="{framework.code}-v{framework.version}.xlsx"'
         return response
 

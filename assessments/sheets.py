@@ -19,6 +19,7 @@ from typing import IO, Any
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
@@ -128,7 +129,22 @@ class CellProblem:
 # --- writing ------------------------------------------------------------------------------------
 
 
+class WorkbookUnwritable(ValueError):
+    """A text holds a control character (a vertical tab pasted from Word …) that XLSX cannot store."""
+
+    def __init__(self, sheet: str, row: int, column: int):
+        super().__init__(
+            _(
+                "Sheet “%(sheet)s”, row %(row)d, column %(column)s: the text contains a control character "
+                "that Excel cannot store. Remove it in admin, or export JSON instead."
+            )
+            % {"sheet": sheet, "row": row, "column": get_column_letter(column)}
+        )
+
+
 def _put(sheet: Any, row: int, column: int, value: Any) -> None:
+    if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
+        raise WorkbookUnwritable(sheet.title, row, column)
     cell = sheet.cell(row=row, column=column, value=value)
     if isinstance(value, str):
         cell.data_type = "s"  # text that starts with “=” stays text: Excel must not evaluate it
@@ -148,7 +164,10 @@ def _write_table(book: Workbook, title: str, columns: tuple[Column, ...], rows: 
 
 
 def spec_to_xlsx(data: dict[str, Any]) -> bytes:
-    """The workbook of an exchange-format document (``framework_to_spec``)."""
+    """The workbook of an exchange-format document (``framework_to_spec``).
+
+    Raises ``WorkbookUnwritable`` rather than change a text that a workbook cannot hold.
+    """
     book = Workbook()
     settings = book.active
     settings.title = SETTINGS_SHEET

@@ -247,3 +247,28 @@ def test_admin_import_lists_the_mistakes_of_a_workbook_and_imports_a_good_one(pe
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:assessments_framework_change", args=[framework.pk])
     assert framework.status == Framework.Status.DRAFT
+
+
+def test_a_text_excel_cannot_store_stops_the_export_with_its_place_instead_of_changing_it(
+    personas, client_for, db, tmp_path: Path
+):
+    data = spec()
+    data["domains"][0]["indicators"][0]["questions"][1]["help"] = "Dán từ Word:\x0bdòng mới"
+    framework = services.framework_import(data=data)
+    assert framework is not None
+    with pytest.raises(CommandError, match="“questions”, dòng 3, cột E"):
+        call_command("export_framework", "test-unit", "1", "--format", "xlsx", "--output", str(tmp_path / "x.xlsx"))
+    client = client_for(personas.admin)
+    response = client.get(reverse("admin:assessments_framework_export_xlsx", args=[framework.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("admin:assessments_framework_change", args=[framework.pk])
+    assert "không lưu được" in response.content.decode()
+
+
+def test_admin_refuses_a_workbook_larger_than_5_mb(personas, client_for, db):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    big = SimpleUploadedFile("to.xlsx", b"0" * (5 * 1024 * 1024 + 1))
+    response = client_for(personas.admin).post(reverse("admin:assessments_framework_import_xlsx"), {"file": big})
+    assert response.status_code == 200
+    assert "lớn hơn 5 MB" in response.content.decode()
+    assert Framework.objects.count() == 0

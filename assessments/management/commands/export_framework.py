@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from assessments.models import Framework
 from assessments.services import framework_to_spec, framework_to_xlsx
+from assessments.sheets import WorkbookUnwritable
 
 
 class Command(BaseCommand):
@@ -34,7 +35,10 @@ class Command(BaseCommand):
         if file_format == "xlsx":
             if output is None:
                 raise CommandError(_("An XLSX workbook is written to a file: add --output FILE.xlsx."))
-            output.write_bytes(framework_to_xlsx(framework))
+            try:
+                output.write_bytes(framework_to_xlsx(framework))
+            except WorkbookUnwritable as exc:
+                raise CommandError(str(exc)) from exc
             return
         text = json.dumps(framework_to_spec(framework), ensure_ascii=False, indent=2) + "\n"
         if output:
