@@ -1,6 +1,11 @@
-"""Framework administration: nested editing of a draft, preview, publish, clone, retire.
+"""Framework administration: editing a draft one level per page, preview, publish, clone, retire,
+and frameworks as XLSX workbooks.
 
-A published (or retired) version opens read-only here, and its rows refuse to be saved anyway.
+The framework page holds the framework, its bands, target groups and domain rows; a domain's page its
+indicator rows; an indicator's page its questions with their options. No page therefore grows with
+the framework (the whole tree on one page posted ~5,000 fields, past DATA_UPLOAD_MAX_NUMBER_FIELDS).
+A published (or retired) version opens read-only on every one of these pages, and its rows refuse
+to be saved anyway.
 """
 
 from __future__ import annotations
