@@ -132,3 +132,19 @@ class ExtendDeadlineForm(forms.Form):
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("return", _("Return for correction"))])
     comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+MAX_FRAMEWORK_WORKBOOK = 5 * 1024 * 1024
+
+
+class FrameworkXlsxImportForm(forms.Form):
+    """Django admin: a framework workbook to import as a new draft."""
+
+    file = forms.FileField(label=_("Workbook (.xlsx)"), help_text=_("Made by “Export XLSX” or in the same layout."))
+    dry_run = forms.BooleanField(label=_("Only check the workbook, import nothing"), required=False)
+
+    def clean_file(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        if upload.size and upload.size > MAX_FRAMEWORK_WORKBOOK:
+            raise ValidationError(_("The workbook is larger than 5 MB."))
+        return upload

@@ -181,3 +181,36 @@ def answer_history(response: Response, limit: int = 200) -> list[AnswerChange]:
         who = r.history_user.get_full_name() or r.history_user.username if r.history_user else ""
         changes.append(AnswerChange(r.history_date, who, codes.get(r.question_id, "?"), r.history_type, value))
     return changes
+
+
+@dataclass(frozen=True)
+class OutlineIndicator:
+    pk: int
+    code: str
+    name: str
+    questions: int
+
+
+@dataclass(frozen=True)
+class OutlineDomain:
+    pk: int
+    code: str
+    name: str
+    indicators: list[OutlineIndicator]
+
+
+def framework_outline(framework_id: int | str) -> list[OutlineDomain]:
+    """Domains and their indicators (with question counts) for the framework's admin page: two queries."""
+    from .models import Domain, Indicator
+
+    by_domain: dict[int, list[OutlineIndicator]] = {}
+    indicators = (
+        Indicator.objects.filter(domain__framework_id=framework_id)
+        .annotate(question_count=Count("questions"))
+        .order_by("order", "pk")
+        .values_list("pk", "domain_id", "code", "name", "question_count")
+    )
+    for pk, domain_id, code, name, count in indicators:
+        by_domain.setdefault(domain_id, []).append(OutlineIndicator(pk, code, name, count))
+    domains = Domain.objects.filter(framework_id=framework_id).order_by("order", "pk").values_list("pk", "code", "name")
+    return [OutlineDomain(pk, code, name, by_domain.get(pk, [])) for pk, code, name in domains]

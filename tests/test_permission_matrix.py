@@ -355,6 +355,12 @@ ADMIN_SUPERUSER: dict[str, int] = {
     "admin/assessments/framework/<int:pk>/publish/": 403,  # POST only (a button on the change page)
     "admin/assessments/framework/<int:pk>/clone/": 403,  # POST only
     "admin/assessments/framework/<path:object_id>/delete/": 403,  # the world's framework is published: immutable
+    # Domains and indicators are added as rows on their parent's page; the world's framework is
+    # published, so its domains and indicators cannot be deleted either.
+    "admin/assessments/domain/add/": 403,
+    "admin/assessments/domain/<path:object_id>/delete/": 403,
+    "admin/assessments/indicator/add/": 403,
+    "admin/assessments/indicator/<path:object_id>/delete/": 403,
     "admin/assessments/response/add/": 403,  # responses are created by opening a campaign, never by hand
     "admin/axes/accessattempt/add/": 403,  # django-axes' records are read-only
     "admin/axes/accesslog/add/": 403,

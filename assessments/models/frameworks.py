@@ -281,6 +281,18 @@ class Question(FrameworkContent):
         self.framework_id = self.indicator.domain.framework_id
         super().save(*args, **kwargs)
 
+    def clean(self) -> None:
+        # ``framework`` is not a form field, so forms cannot check this constraint themselves: without
+        # this, a duplicate code typed in admin would reach the database as an IntegrityError.
+        super().clean()
+        if not self.indicator_id or not self.code:
+            return  # the form reports the missing field itself
+        framework_id = self.indicator.domain.framework_id
+        if Question.objects.filter(framework_id=framework_id, code=self.code).exclude(pk=self.pk).exists():
+            raise ValidationError(
+                {"code": _("Another question of this framework already has the code “%(code)s”.") % {"code": self.code}}
+            )
+
     def get_framework(self) -> Framework:
         return self.indicator.domain.framework
 

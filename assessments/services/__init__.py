@@ -3,12 +3,15 @@
 from .campaigns import assignment_extend, campaign_close, campaign_create, campaign_open, expected_units
 from .frameworks import (
     FrameworkRejected,
+    FrameworkSheetRejected,
     framework_clone,
     framework_content,
     framework_import,
+    framework_import_xlsx,
     framework_publish,
     framework_retire,
     framework_to_spec,
+    framework_to_xlsx,
 )
 from .responses import (
     AnswerInput,
@@ -31,6 +34,7 @@ from .responses import (
 __all__ = [
     "AnswerInput",
     "FrameworkRejected",
+    "FrameworkSheetRejected",
     "NotEditable",
     "VersionConflict",
     "assignment_extend",
@@ -43,10 +47,12 @@ __all__ = [
     "framework_clone",
     "framework_content",
     "framework_import",
+    "framework_import_xlsx",
     "framework_publish",
     "framework_questions",
     "framework_retire",
     "framework_to_spec",
+    "framework_to_xlsx",
     "member_response_submit",
     "response_answers",
     "response_approve",

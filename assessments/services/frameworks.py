@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from doanso.lib.history import record_history
 
+from .. import sheets
 from ..models import Domain, Framework, Indicator, LevelBand, Option, Question, TargetGroup
 from ..spec import FORMAT, Problem, validate_framework_spec
 
@@ -257,3 +258,29 @@ def framework_clone(*, framework: Framework) -> Framework:
     )
     _create_content(clone, data)
     return clone
+
+
+class FrameworkSheetRejected(FrameworkRejected):
+    """The workbook has problems, each located by sheet, row and column; nothing was written."""
+
+    def __init__(self, cells: list[sheets.CellProblem]):
+        super().__init__([cell.as_problem() for cell in cells])
+        self.cells = cells
+
+
+def framework_to_xlsx(framework: Framework) -> bytes:
+    """The framework as a workbook (docs/framework-format.md, “Spreadsheets”)."""
+    return sheets.spec_to_xlsx(framework_to_spec(framework))
+
+
+def framework_import_xlsx(*, file: IO[bytes] | bytes, publish: bool = False, dry_run: bool = False) -> Framework | None:
+    """``framework_import`` of the document the workbook holds; problems come back located in the workbook."""
+    data, read_problems, where = sheets.read_xlsx(file)
+    if read_problems:
+        # Report what the validator finds in the rest too, so one round of fixes is enough.
+        rest = validate_framework_spec(data) if data else []
+        raise FrameworkSheetRejected(sheets.located(rest, where, read_problems))
+    try:
+        return framework_import(data=data, publish=publish, dry_run=dry_run)
+    except FrameworkRejected as exc:
+        raise FrameworkSheetRejected(sheets.located(exc.problems, where, [])) from exc

@@ -7,12 +7,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from assessments.services import FrameworkRejected, framework_import
+from assessments.services import FrameworkRejected, framework_import, framework_import_xlsx
 
 
 class Command(BaseCommand):
     help = (
-        "Import a framework from a JSON file (docs/framework-format.md). "
+        "Import a framework from a JSON file or an XLSX workbook (docs/framework-format.md). "
         "Validates everything first; writes nothing on error."
     )
 
@@ -23,16 +23,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, file: Path, publish: bool, dry_run: bool, **options: Any) -> None:
         try:
-            data = json.loads(file.read_text(encoding="utf-8"))
+            if file.suffix.lower() == ".xlsx":
+                with file.open("rb") as workbook:
+                    framework = framework_import_xlsx(file=workbook, publish=publish, dry_run=dry_run)
+            else:
+                framework = framework_import(data=self._read_json(file), publish=publish, dry_run=dry_run)
         except OSError as exc:
             raise CommandError(_("Cannot read %(file)s: %(error)s") % {"file": file, "error": exc.strerror}) from exc
-        except json.JSONDecodeError as exc:
-            raise CommandError(
-                _("%(file)s is not valid JSON (line %(line)d, column %(column)d): %(error)s")
-                % {"file": file, "line": exc.lineno, "column": exc.colno, "error": exc.msg}
-            ) from exc
-        try:
-            framework = framework_import(data=data, publish=publish, dry_run=dry_run)
         except FrameworkRejected as exc:
             for path, message in exc.problems:
                 self.stderr.write(f"{path}: {message}")
@@ -46,3 +43,12 @@ class Command(BaseCommand):
                 _("Imported %(name)s, version %(version)d (%(status)s).")
                 % {"name": framework.name, "version": framework.version, "status": framework.get_status_display()}
             )
+
+    def _read_json(self, file: Path) -> Any:
+        try:
+            return json.loads(file.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise CommandError(
+                _("%(file)s is not valid JSON (line %(line)d, column %(column)d): %(error)s")
+                % {"file": file, "line": exc.lineno, "column": exc.colno, "error": exc.msg}
+            ) from exc
