@@ -244,7 +244,7 @@ class CampaignAdmin(admin.ModelAdmin):
     list_filter = ("status", "framework__kind")
     search_fields = ("name", "milestone", "scope_unit__code")
     readonly_fields = ("status", "opened_at", "closed_at", "created_by", "created_at")
-    autocomplete_fields = ["scope_unit"]
+    autocomplete_fields = ["scope_unit", "follows"]
 
 
 @admin.register(Assignment)

@@ -41,9 +41,22 @@ class ScoringPlan:
 
 
 def campaign_previous(campaign: Campaign) -> Campaign | None:
-    """The latest earlier campaign on a framework with the same code (for deltas)."""
+    """The campaign ``campaign``'s deltas are measured against: the one it explicitly follows, else
+    the latest earlier opened campaign on a framework with the same code whose scope contains this
+    campaign's scope (a narrower campaign — a branch's own — is never the predecessor of a wider one,
+    while a wider earlier one, the city's, can be the predecessor of a narrower later one)."""
+    if campaign.follows_id is not None:
+        follows = Campaign.objects.filter(pk=campaign.follows_id).exclude(status=Campaign.Status.DRAFT).first()
+        if follows is not None:
+            return follows
+    scope = campaign.scope_unit.path
+    containing = [scope[:i] for i in range(Unit.steplen, len(scope) + 1, Unit.steplen)]
     return (
-        Campaign.objects.filter(framework__code=campaign.framework.code, opens_at__lt=campaign.opens_at)
+        Campaign.objects.filter(
+            framework__code=campaign.framework.code,
+            opens_at__lt=campaign.opens_at,
+            scope_unit__path__in=containing,
+        )
         .exclude(status=Campaign.Status.DRAFT)
         .exclude(pk=campaign.pk)
         .order_by("-opens_at", "-pk")
