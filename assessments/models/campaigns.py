@@ -92,13 +92,13 @@ def follows_errors(campaign: Campaign, follows: Campaign | None) -> list[str]:
     """Why ``follows`` cannot be the campaign ``campaign`` is measured against (empty: it can)."""
     if follows is None:
         return []
-    errors = []
+    errors: list[str] = []
     if campaign.pk is not None and follows.pk == campaign.pk:
-        errors.append(_("A campaign cannot follow itself."))
+        errors.append(str(_("A campaign cannot follow itself.")))
     if campaign.framework_id is not None and follows.framework.code != campaign.framework.code:
-        errors.append(_("The earlier campaign must use a version of the same framework."))
+        errors.append(str(_("The earlier campaign must use a version of the same framework.")))
     if campaign.opens_at is not None and follows.opens_at >= campaign.opens_at:
-        errors.append(_("The campaign followed must open before this one."))
+        errors.append(str(_("The campaign followed must open before this one.")))
     return errors
 
 
