@@ -235,7 +235,7 @@ class MemberCardParser(HTMLParser):
             self._in = "score"
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "p" and self._in == "header" or tag == "td" and self._in in ("responses", "score"):
+        if (tag == "p" and self._in == "header") or (tag == "td" and self._in in ("responses", "score")):
             self._in = None
         if tag == "tr":
             self._group = None
@@ -351,9 +351,7 @@ def test_member_cards_on_unit_pages_let_no_small_group_be_computed(small_groups,
 def test_the_scores_api_lets_no_small_group_be_computed(small_groups, personas):
     client = APIClient()
     client.force_authenticate(personas.city_staff)
-    payloads = [
-        client.get("/api/v1/scores/", {"campaign": small_groups.pk, "unit": code}).json() for code in UNITS
-    ]
+    payloads = [client.get("/api/v1/scores/", {"campaign": small_groups.pk, "unit": code}).json() for code in UNITS]
     for parent in ("CITY", "QA", "QA-1"):
         listing = client.get("/api/v1/scores/", {"campaign": small_groups.pk, "parent": parent}).json()
         payloads += listing["results"]
@@ -405,7 +403,9 @@ def test_the_member_exports_let_no_small_group_be_computed(small_groups, persona
         if fmt == "csv":
             rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
         else:
-            rows = [list(r) for r in load_workbook(io.BytesIO(content), read_only=True).active.iter_rows(values_only=True)]
+            rows = [
+                list(r) for r in load_workbook(io.BytesIO(content), read_only=True).active.iter_rows(values_only=True)
+            ]
         assert rows[0][:3] == ["Nhóm đối tượng", "Số phiếu", "Điểm"]
         merge(gathered, read_table(rows, cell_unit, names))
     known, counts = gathered
