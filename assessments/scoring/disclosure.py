@@ -228,17 +228,27 @@ def _load(campaign: Campaign) -> Protection:
 
 
 def member_protection(campaign: Campaign) -> Protection:
-    """The protection of a member campaign's stored scores (computed once per state of the scores:
-    the cache key changes with every recomputation). Unit surveys have no member cells: nothing hidden."""
+    """The protection of a member campaign's stored scores, computed once per state of the scores
+    (one cache entry per campaign, replaced when a recomputation changes the state). Unit surveys
+    have no member cells: nothing is hidden."""
     if campaign.framework.kind != FrameworkKind.MEMBER:
         return Protection(counts={}, hidden=frozenset())
-    state = UnitScore.objects.filter(campaign=campaign).aggregate(
+    row = UnitScore.objects.filter(campaign=campaign).aggregate(
         at=Max("computed_at"), n=Count("pk"), r=Sum("responses")
     )
-    key = f"member-protection:{campaign.pk}:{state['at'].isoformat() if state['at'] else '-'}:{state['n']}:{state['r']}"
+    state = (row["at"].isoformat() if row["at"] else "", row["n"], row["r"])
+    key = f"member-protection:{campaign.pk}"
     cached = cache.get(key)
-    if isinstance(cached, Protection):
-        return cached
+    if isinstance(cached, tuple) and len(cached) == 2 and cached[0] == state and isinstance(cached[1], Protection):
+        return cached[1]
     protection = _load(campaign)
-    cache.set(key, protection, 3600)
+    cache.set(key, (state, protection), 24 * 3600)
     return protection
+
+
+def member_protection_warm(campaign_id: int) -> None:
+    """After a recomputation has committed: compute the new protection now, in the worker, so that
+    the first page or API call after it does not wait for it (a city-wide campaign takes seconds)."""
+    campaign = Campaign.objects.select_related("framework").filter(pk=campaign_id).first()
+    if campaign is not None and campaign.framework.kind == FrameworkKind.MEMBER:
+        member_protection(campaign)

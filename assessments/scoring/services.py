@@ -145,6 +145,15 @@ def _refresh_followers(campaign: Campaign, unit_ids: list[int] | None) -> None:
             sql.update_deltas(follower.pk, campaign.pk, unit_ids)
 
 
+def _warm_protection(plan: ScoringPlan) -> None:
+    """Member surveys: the small-group protection of the new scores, computed once they are committed."""
+    if not plan.unit_survey:
+        from .disclosure import member_protection_warm
+
+        campaign_id = plan.campaign_id
+        transaction.on_commit(lambda: member_protection_warm(campaign_id), robust=True)
+
+
 @transaction.atomic
 def scores_rebuild_campaign(*, campaign_id: int) -> bool:
     """Recompute every score of the campaign from its counted responses. Idempotent."""
@@ -158,6 +167,7 @@ def scores_rebuild_campaign(*, campaign_id: int) -> bool:
     _roll_up(plan, None, now)
     _refresh_followers(campaign, None)
     ScoreDirty.objects.filter(pk__in=pending).delete()
+    _warm_protection(plan)
     return True
 
 
@@ -205,6 +215,7 @@ def scores_process_pending(*, campaign_id: int) -> int:
     _roll_up(plan, unit_ids, now)
     _refresh_followers(campaign, unit_ids)
     ScoreDirty.objects.filter(pk__in=[r["pk"] for r in rows]).delete()
+    _warm_protection(plan)
     return len(rows)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -151,3 +152,51 @@ def test_follows_must_be_an_earlier_campaign_on_the_same_framework_code(tree, ex
 
     created = services.campaign_create(**fields, follows=t0)
     assert created.follows == t0
+
+
+def _admin_form(campaign: Campaign, **changes) -> dict[str, str]:
+    local_open, local_close = timezone.localtime(campaign.opens_at), timezone.localtime(campaign.closes_at)
+    data = {
+        "framework": str(campaign.framework_id),
+        "name": campaign.name,
+        "milestone": campaign.milestone,
+        "period_start": campaign.period_start.isoformat(),
+        "period_end": campaign.period_end.isoformat(),
+        "opens_at_0": local_open.date().isoformat(),
+        "opens_at_1": local_open.strftime("%H:%M:%S"),
+        "closes_at_0": local_close.date().isoformat(),
+        "closes_at_1": local_close.strftime("%H:%M:%S"),
+        "scope_unit": str(campaign.scope_unit_id),
+        "levels": json.dumps(campaign.levels),
+        "rollup": campaign.rollup,
+        "follows": "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_an_admin_sets_follows_and_the_deltas_are_recomputed_against_it(
+    tree, example_framework, city_t0_and_t1, personas, client_for
+):
+    from django.urls import reverse
+
+    from assessments.models import ScoreDirty
+
+    t0, t1 = city_t0_and_t1
+    own = campaign_at(example_framework, tree.qa1a, 100, "Đợt riêng chi đoàn A1a", levels=["branch"])
+    ScoreDirty.objects.all().delete()
+    client = client_for(personas.admin)
+    url = reverse("admin:assessments_campaign_change", args=[t0.pk])
+    refused = client.post(url, _admin_form(t0, follows=str(t1.pk)))  # T1 opens after T0: refused
+    assert refused.status_code == 200 and "follows" in refused.context["adminform"].form.errors
+    t0.refresh_from_db()
+    assert t0.follows is None and not ScoreDirty.objects.exists()
+
+    url = reverse("admin:assessments_campaign_change", args=[t1.pk])
+    saved = client.post(url, _admin_form(t1, follows=str(own.pk)))
+    assert saved.status_code == 302
+    t1.refresh_from_db()
+    assert t1.follows == own
+    assert ScoreDirty.objects.filter(campaign=t1, response=None, unit=None).exists()  # a full rebuild is queued
+    score_now(t1.pk)
+    assert campaign_previous(t1) == own
