@@ -80,6 +80,7 @@ class Protection:
         those of one sector), so that neither the combination, nor the parent minus it, nor the
         combination minus its shown members, isolates fewer than ``K`` responses."""
         inside = set(members)
+        columns = list(columns)
         children = [u for u, p in self.parents.items() if p == parent_id]
         hidden: set[str] = set()
         for column in columns:
@@ -94,7 +95,6 @@ class Protection:
                 or (self.shows(parent_id, column) and self.count(parent_id, column) and 0 < hidden_out < K)
             ):
                 hidden.add(column)
-        columns = list(columns)
         domains = [c for c in columns if c.startswith("d:")]
         groups = [c for c in columns if c.startswith("g:")]
         if OVERALL in hidden:

@@ -386,6 +386,9 @@ def test_the_scores_api_lets_no_small_group_be_computed(small_groups, personas):
     assert known[("QA-1", "*")][1] == 10
     assert_the_named_subtractions_fail(known)
     assert_nothing_small_can_be_recovered(known, counts, small_groups, {})
+    # The campaign's completion page tells how many members of each unit answered; even with every
+    # count known, no small group's sum (so no score) comes out.
+    assert_nothing_small_can_be_recovered(known, set(true_counts(small_groups)), small_groups, {})
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
