@@ -482,7 +482,15 @@ class CampaignAdmin(admin.ModelAdmin):
     list_filter = ("status", "framework__kind")
     search_fields = ("name", "milestone", "scope_unit__code")
     readonly_fields = ("status", "opened_at", "closed_at", "created_by", "created_at")
-    autocomplete_fields = ["scope_unit"]
+    autocomplete_fields = ["scope_unit", "follows"]
+
+    def save_model(self, request: HttpRequest, obj: Campaign, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "follows" in form.changed_data and obj.status != Campaign.Status.DRAFT:
+            # Deltas are measured against another campaign now: recompute them (through the outbox).
+            from .scoring.services import scores_request_rebuild
+
+            scores_request_rebuild(campaign_id=obj.pk)
 
 
 @admin.register(Assignment)

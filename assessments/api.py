@@ -897,14 +897,18 @@ class SubtreeScoreSerializer(ScoreBlockSerializer):
 
 
 class GroupScoreSerializer(serializers.Serializer):
-    responses = serializers.IntegerField()
+    responses = serializers.IntegerField(allow_null=True, help_text="null when suppressed (0: nobody answered)")
     overall = serializers.FloatField(allow_null=True, help_text="null when suppressed")
-    suppressed = serializers.BooleanField(help_text="Fewer than 5 responses: the score is not shown")
+    suppressed = serializers.BooleanField(
+        help_text="Withheld to protect small groups: fewer than 5 responses, or its value could be "
+        "computed from the figures shown (see docs/privacy.md)"
+    )
 
 
 class MemberScoreSerializer(serializers.Serializer):
-    overall = serializers.FloatField(allow_null=True)
-    responses = serializers.IntegerField()
+    overall = serializers.FloatField(allow_null=True, help_text="null when suppressed")
+    responses = serializers.IntegerField(allow_null=True, help_text="null when suppressed")
+    suppressed = serializers.BooleanField(help_text="The subtree's member figures are withheld (docs/privacy.md)")
     by_target_group = serializers.DictField(child=GroupScoreSerializer())
 
 

@@ -131,10 +131,16 @@ def domains_table(ov: Overview) -> Table:
 
 
 def members_table(card: MemberCard, unit: Unit) -> Table:
+    """The member card as rows: the subtree's overall first, then each target group; a withheld
+    figure is an empty cell marked as such (never its score, never its count)."""
     rows: list[list[Any]] = [
+        [_("All members"), card.responses, card.overall.value, _("suppressed") if card.suppressed else ""]
+    ]
+    rows += [
         [g.name, g.responses, None if g.overall is None else g.overall.value, _("suppressed") if g.suppressed else ""]
         for g in card.groups
     ]
+
     return Table(
         f"members-{unit.code}",
         _("Member digital competency in %(unit)s") % {"unit": unit.name},

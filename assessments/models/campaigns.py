@@ -6,6 +6,7 @@ import secrets
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +45,18 @@ class Campaign(models.Model):
     levels = models.JSONField(_("unit levels included"), default=list)
     rollup = models.CharField(_("roll-up"), max_length=10, choices=Rollup.choices, default=Rollup.MEAN)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    follows = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="followers",
+        verbose_name=_("follows"),
+        help_text=_(
+            "The earlier campaign this one's changes (deltas) are measured against. Leave empty to use the "
+            "latest earlier campaign on the same framework whose scope contains this one's."
+        ),
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
@@ -65,9 +78,28 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.milestone})"
 
+    def clean(self) -> None:
+        errors = follows_errors(self, self.follows)
+        if errors:
+            raise ValidationError({"follows": errors})
+
     @property
     def is_member_survey(self) -> bool:
         return self.framework.kind == FrameworkKind.MEMBER
+
+
+def follows_errors(campaign: Campaign, follows: Campaign | None) -> list[str]:
+    """Why ``follows`` cannot be the campaign ``campaign`` is measured against (empty: it can)."""
+    if follows is None:
+        return []
+    errors: list[str] = []
+    if campaign.pk is not None and follows.pk == campaign.pk:
+        errors.append(str(_("A campaign cannot follow itself.")))
+    if campaign.framework_id is not None and follows.framework.code != campaign.framework.code:
+        errors.append(str(_("The earlier campaign must use a version of the same framework.")))
+    if campaign.opens_at is not None and follows.opens_at >= campaign.opens_at:
+        errors.append(str(_("The campaign followed must open before this one.")))
+    return errors
 
 
 def new_member_token() -> str:

@@ -23,6 +23,8 @@ from ..models import (
     UnitGroupScore,
     UnitScore,
 )
+from .disclosure import OVERALL, Protection, domain_column, group_column, member_protection
+from .services import campaign_previous
 
 
 def band_for(score: float | None, bands: Sequence[LevelBand]) -> LevelBand | None:
@@ -43,7 +45,9 @@ def _round(value: float | None) -> float | None:
 def score_payloads(campaign: Campaign, units: Sequence[Unit]) -> list[dict[str, Any]]:
     """One payload per unit (same order): its own response, its subtree, members, delta, rank.
 
-    Seven queries whatever the number of units.
+    A fixed number of queries whatever the number of units. Member surveys show only what the
+    small-group protection (``disclosure.member_protection``) allows: a withheld cell has neither
+    mean nor count, and no delta or rank that would give its value or order away.
     """
     bands = list(LevelBand.objects.filter(framework_id=campaign.framework_id).order_by("min_score"))
     domains = list(Domain.objects.filter(framework_id=campaign.framework_id).order_by("order", "pk"))
@@ -61,17 +65,23 @@ def score_payloads(campaign: Campaign, units: Sequence[Unit]) -> list[dict[str, 
     own: dict[int, ResponseScore] = {}
     own_domains: dict[int, dict[str, float | None]] = defaultdict(dict)
     groups: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
+    protection = Protection(counts={}, hidden=frozenset())
+    previous_protection: Protection | None = None
     if member_survey:
         group_codes = list(
             TargetGroup.objects.filter(framework_id=campaign.framework_id)
             .order_by("order")
             .values_list("code", flat=True)
         )
+        protection = member_protection(campaign)
+        previous = campaign_previous(campaign)
+        previous_protection = member_protection(previous) if previous is not None else None
         for g in UnitGroupScore.objects.filter(campaign=campaign, unit_id__in=unit_ids):
+            shown = g.responses > 0 and protection.shows(g.unit_id, group_column(g.target_group))
             groups[g.unit_id][g.target_group] = {
-                "responses": g.responses,
-                "overall": None if g.suppressed else _round(g.overall),
-                "suppressed": g.suppressed,
+                "responses": g.responses if shown or not g.responses else None,
+                "overall": _round(g.overall) if shown else None,
+                "suppressed": not shown,
             }
     else:
         group_codes = []
@@ -93,6 +103,20 @@ def score_payloads(campaign: Campaign, units: Sequence[Unit]) -> list[dict[str, 
     for unit in units:
         s = subtree.get(unit.pk)
         overall = s.overall if s else None
+        delta = s.delta if s else None
+        rank = s.rank if s else None
+        members_shown = True
+        if member_survey and s is not None and not protection.shows(unit.pk, OVERALL):
+            members_shown = False
+            overall = delta = rank = None
+        if member_survey and previous_protection is not None and not previous_protection.shows(unit.pk, OVERALL):
+            delta = None  # the earlier value is withheld: the difference would give it away
+        subtree_domain_values: dict[str, float | None] = {
+            d.code: v
+            for d in domains
+            if (v := subtree_domains[unit.pk].get(d.code)) is not None
+            and (not member_survey or protection.shows(unit.pk, domain_column(d.pk)))
+        }
         response = own.get(unit.pk)
         payload: dict[str, Any] = {
             "unit": unit.code,
@@ -107,13 +131,13 @@ def score_payloads(campaign: Campaign, units: Sequence[Unit]) -> list[dict[str, 
             "subtree": {
                 "overall": _round(overall),
                 "level": level(overall),
-                "domains": all_domains(subtree_domains[unit.pk]),
+                "domains": all_domains(subtree_domain_values),
                 "responded": s.responded if s else 0,
                 "expected": s.expected if s else 0,
             },
             "members": None,
-            "delta": _round(s.delta) if s else None,
-            "rank": s.rank if s else None,
+            "delta": _round(delta),
+            "rank": rank,
             "computed_at": s.computed_at if s else None,
             "stale": stale,
         }
@@ -124,7 +148,8 @@ def score_payloads(campaign: Campaign, units: Sequence[Unit]) -> list[dict[str, 
             }
             payload["members"] = {
                 "overall": _round(overall),
-                "responses": s.responses if s else 0,
+                "responses": (s.responses if s else 0) if members_shown else None,
+                "suppressed": not members_shown,
                 "by_target_group": by_group,
             }
         payloads.append(payload)

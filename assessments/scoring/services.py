@@ -41,9 +41,22 @@ class ScoringPlan:
 
 
 def campaign_previous(campaign: Campaign) -> Campaign | None:
-    """The latest earlier campaign on a framework with the same code (for deltas)."""
+    """The campaign ``campaign``'s deltas are measured against: the one it explicitly follows, else
+    the latest earlier opened campaign on a framework with the same code whose scope contains this
+    campaign's scope (a narrower campaign — a branch's own — is never the predecessor of a wider one,
+    while a wider earlier one, the city's, can be the predecessor of a narrower later one)."""
+    if campaign.follows_id is not None:
+        follows = Campaign.objects.filter(pk=campaign.follows_id).exclude(status=Campaign.Status.DRAFT).first()
+        if follows is not None:
+            return follows
+    scope = campaign.scope_unit.path
+    containing = [scope[:i] for i in range(Unit.steplen, len(scope) + 1, Unit.steplen)]
     return (
-        Campaign.objects.filter(framework__code=campaign.framework.code, opens_at__lt=campaign.opens_at)
+        Campaign.objects.filter(
+            framework__code=campaign.framework.code,
+            opens_at__lt=campaign.opens_at,
+            scope_unit__path__in=containing,
+        )
         .exclude(status=Campaign.Status.DRAFT)
         .exclude(pk=campaign.pk)
         .order_by("-opens_at", "-pk")
@@ -132,6 +145,15 @@ def _refresh_followers(campaign: Campaign, unit_ids: list[int] | None) -> None:
             sql.update_deltas(follower.pk, campaign.pk, unit_ids)
 
 
+def _warm_protection(plan: ScoringPlan) -> None:
+    """Member surveys: the small-group protection of the new scores, computed once they are committed."""
+    if not plan.unit_survey:
+        from .disclosure import member_protection_warm
+
+        campaign_id = plan.campaign_id
+        transaction.on_commit(lambda: member_protection_warm(campaign_id), robust=True)
+
+
 @transaction.atomic
 def scores_rebuild_campaign(*, campaign_id: int) -> bool:
     """Recompute every score of the campaign from its counted responses. Idempotent."""
@@ -145,6 +167,7 @@ def scores_rebuild_campaign(*, campaign_id: int) -> bool:
     _roll_up(plan, None, now)
     _refresh_followers(campaign, None)
     ScoreDirty.objects.filter(pk__in=pending).delete()
+    _warm_protection(plan)
     return True
 
 
@@ -192,6 +215,7 @@ def scores_process_pending(*, campaign_id: int) -> int:
     _roll_up(plan, unit_ids, now)
     _refresh_followers(campaign, unit_ids)
     ScoreDirty.objects.filter(pk__in=[r["pk"] for r in rows]).delete()
+    _warm_protection(plan)
     return len(rows)
 
 

@@ -14,6 +14,7 @@ from doanso.lib.moments import plausible_errors
 from units.models import Unit
 
 from ..models import Assignment, Campaign, Framework, FrameworkKind, Response
+from ..models.campaigns import follows_errors
 from ..scoring.services import scores_request_rebuild
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ def campaign_create(
     scope_unit: Unit,
     levels: list[str],
     rollup: str = Campaign.Rollup.MEAN,
+    follows: Campaign | None = None,
 ) -> Campaign:
     _check_campaign_fields(
         framework=framework,
@@ -72,6 +74,9 @@ def campaign_create(
     )
     if rollup not in Campaign.Rollup.values:
         raise ValidationError({"rollup": [_("Unknown roll-up mode.")]})
+    follows_problems = follows_errors(Campaign(framework=framework, opens_at=opens_at), follows)
+    if follows_problems:
+        raise ValidationError({"follows": follows_problems})
     return Campaign.objects.create(
         framework=framework,
         name=name,
@@ -83,6 +88,7 @@ def campaign_create(
         scope_unit=scope_unit,
         levels=sorted(set(levels), key=Unit.Level.values.index),
         rollup=rollup,
+        follows=follows,
         created_by=by,
     )
 

@@ -21,6 +21,7 @@ from assessments.models import (
     UnitGroupScore,
     UnitScore,
 )
+from assessments.scoring.disclosure import OVERALL, domain_column, group_column, member_protection
 from assessments.scoring.services import campaign_previous
 from assessments.selectors import CompletionRow, campaign_completion
 from units.models import Unit
@@ -89,7 +90,7 @@ class Distribution:
 @dataclass
 class GroupScore:
     name: str
-    responses: int
+    responses: int | None  # None when withheld
     overall: Scored | None  # None when suppressed
     suppressed: bool
 
@@ -98,7 +99,8 @@ class GroupScore:
 class MemberCard:
     campaign: Campaign
     overall: Scored
-    responses: int
+    responses: int | None  # None when withheld
+    suppressed: bool
     domains: list[DomainScore]
     groups: list[GroupScore]
     computed_at: datetime | None
@@ -260,8 +262,12 @@ def overview(campaign: Campaign, unit: Unit, sector: str = "", *, now: datetime 
 
 
 def member_card(campaign: Campaign, unit: Unit, sector: str = "") -> MemberCard:
-    """Member competency of the subtree (or its child subtrees of one sector), per target group;
-    groups under the suppression threshold are shown as such, never with a score (six queries)."""
+    """Member competency of the subtree (or its child subtrees of one sector), per target group.
+
+    Only what the small-group protection allows is filled in (``assessments.scoring.disclosure``):
+    a withheld figure has neither score nor response count. Seven queries (one when the protection
+    of the campaign's current scores is cached).
+    """
     banding = banding_for(campaign)
     domains = domains_of(campaign)
     units = children_of(unit, sector) if sector else [unit]
@@ -272,6 +278,12 @@ def member_card(campaign: Campaign, unit: Unit, sector: str = "") -> MemberCard:
     group_names = dict(
         TargetGroup.objects.filter(framework_id=campaign.framework_id).order_by("order").values_list("code", "name")
     )
+    protection = member_protection(campaign)
+    columns = [OVERALL, *(group_column(c) for c in group_names), *(domain_column(d.pk) for d in domains)]
+    if sector:
+        hidden = protection.combination_hidden(unit.pk, ids, columns)
+    else:
+        hidden = {c for c in columns if not protection.shows(unit.pk, c)}
     totals: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
     for g in UnitGroupScore.objects.filter(campaign=campaign, unit_id__in=ids):
         t = totals[g.target_group]
@@ -281,20 +293,26 @@ def member_card(campaign: Campaign, unit: Unit, sector: str = "") -> MemberCard:
     groups = []
     for code, name in group_names.items():
         responses, total, weight = totals.get(code, [0, 0.0, 0.0])
-        suppressed = responses < UnitGroupScore.SUPPRESS_BELOW
+        withheld = group_column(code) in hidden
+        suppressed = withheld or responses < UnitGroupScore.SUPPRESS_BELOW
         groups.append(
             GroupScore(
                 name=name,
-                responses=int(responses),
+                responses=None if withheld else int(responses),
                 overall=None if suppressed else banding(ratio(total, weight)),
                 suppressed=suppressed,
             )
         )
+    withheld_overall = OVERALL in hidden
     return MemberCard(
         campaign=campaign,
-        overall=banding(combined.overall),
-        responses=combined.responses,
-        domains=[DomainScore(d, banding(combined.domains.get(d.pk))) for d in domains],
+        overall=banding(None if withheld_overall else combined.overall),
+        responses=None if withheld_overall else combined.responses,
+        suppressed=withheld_overall,
+        domains=[
+            DomainScore(d, banding(None if domain_column(d.pk) in hidden else combined.domains.get(d.pk)))
+            for d in domains
+        ],
         groups=groups,
         computed_at=combined.computed_at,
     )

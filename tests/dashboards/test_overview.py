@@ -69,10 +69,13 @@ def test_completion_shows_each_child_by_status(tree, milestones):
 def test_member_card_suppresses_small_groups(tree, member_campaign_scored):
     card = selectors.member_card(member_campaign_scored, tree.qa)
     groups = {g.name: g for g in card.groups}
-    assert groups["Sinh viên"].responses == 5 and groups["Sinh viên"].overall.value == 75.0
-    assert groups["Công nhân"].responses == 2 and groups["Công nhân"].suppressed
+    # Two workers: withheld, count included. Five students: withheld too, or 7 × overall − 5 × 75
+    # would give the workers' sum (complementary suppression, docs/privacy.md).
+    assert groups["Công nhân"].responses is None and groups["Công nhân"].suppressed
     assert groups["Công nhân"].overall is None
-    assert card.responses == 7
+    assert groups["Sinh viên"].responses is None and groups["Sinh viên"].suppressed
+    assert groups["Sinh viên"].overall is None
+    assert card.responses == 7 and not card.suppressed
     assert card.overall.value == pytest.approx((5 * 75 + 2 * 25) / 7, abs=0.05)
 
     # The same through a sector filter at the city: QA's subtree combined from its sums.

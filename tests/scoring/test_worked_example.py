@@ -153,7 +153,10 @@ def test_member_aggregate_with_one_suppressed_group(tree, db):
     assert groups["student"].overall == pytest.approx(sum(student_overalls) / 5, **EXACT)
     assert groups["worker"].responses == 2 and groups["worker"].overall is None  # suppressed: not even stored
     payload = score_payloads(campaign, [tree.qa1a])[0]
-    assert payload["members"]["by_target_group"]["worker"] == {"responses": 2, "overall": None, "suppressed": True}
+    # Read back, the workers are withheld with their count, and so are the students: 7 × overall −
+    # 5 × the students' mean would give the two workers' sum (docs/privacy.md).
+    withheld = {"responses": None, "overall": None, "suppressed": True}
+    assert payload["members"]["by_target_group"] == {"student": withheld, "worker": withheld}
     assert payload["members"]["responses"] == 7
     assert payload["response"] is None
     all_overalls = [*student_overalls, 25, 25]
@@ -174,10 +177,15 @@ def test_the_documented_member_example_with_one_item(tree, db):
             assignment=assignment, target_group=group, answers=[services.AnswerInput("C1.1", code)]
         )
     score_now(campaign.pk)
-    payload = score_payloads(campaign, [tree.qa1a])[0]
-    assert payload["members"]["by_target_group"]["student"] == {"responses": 5, "overall": 70.0, "suppressed": False}
-    assert payload["members"]["by_target_group"]["worker"]["suppressed"] is True
+    stored = {g.target_group: g for g in UnitGroupScore.objects.filter(campaign=campaign, unit=tree.qa1a)}
+    assert (stored["student"].responses, stored["student"].overall) == (5, pytest.approx(70.0, **EXACT))
+    assert (stored["worker"].responses, stored["worker"].overall_sum) == (2, pytest.approx(50.0, **EXACT))
     assert UnitScore.objects.get(campaign=campaign, unit=tree.qa1a).overall == pytest.approx(400 / 7, **EXACT)
+    # Shown: the overall over 7; both groups withheld (the students as the complement of the workers).
+    payload = score_payloads(campaign, [tree.qa1a])[0]
+    assert (payload["members"]["overall"], payload["members"]["responses"]) == (57.14, 7)
+    withheld = {"responses": None, "overall": None, "suppressed": True}
+    assert payload["members"]["by_target_group"] == {"student": withheld, "worker": withheld}
 
 
 def test_members_mode_over_units_without_members_has_no_roll_up_and_the_page_says_why(scored, tree, personas, client):
