@@ -38,6 +38,11 @@ class User(AbstractUser):
         super().set_password(raw_password)
         self.password_changed_at = timezone.now()
 
+    def set_unusable_password(self) -> None:
+        """Admin's "disable password-based authentication" ends the API tokens too."""
+        super().set_unusable_password()
+        self.password_changed_at = timezone.now()
+
     def get_full_name(self) -> str:
         return self.full_name or self.username
 

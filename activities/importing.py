@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from doanso.lib.moments import plausible_errors
 from doanso.lib.tabular import Table
-from doanso.lib.text import search_key
+from doanso.lib.text import parse_count, search_key
 from units.importing import RowError
 from units.models import Unit
 from units.permissions import can_edit_unit_data
@@ -152,9 +152,9 @@ def plan_activity_import(table: Table, user: Any) -> ActivityImportPlan:
         raw = cells.get("participants", "").strip()
         if raw:
             try:
-                participants = int(float(raw))
-                if participants < 0 or not float(raw).is_integer():
-                    raise ValueError
+                participants = parse_count(raw)
+                if participants < 0:
+                    raise ValueError(raw)
             except ValueError:
                 err("participants", _("“%(value)s” is not a whole number of participants.") % {"value": raw})
         flags: dict[str, bool] = {}

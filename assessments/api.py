@@ -42,7 +42,7 @@ from . import services
 from .models import Answer, Assignment, Campaign, Framework, FrameworkKind, Response
 from .permissions import campaign_get_for_user, campaigns_visible_q, response_get_for_user
 from .services import AnswerInput
-from .survey import member_done_key
+from .survey import member_claim, member_claim_release, member_done_key
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -847,10 +847,6 @@ class MemberSurveyAPIView(APIView):
         ).first()
         if assignment is None:
             raise Http404
-        if request.session.get(member_done_key(assignment)):  # the page's rule: one survey per browser
-            return ApiResponse(
-                {"detail": _("This browser has already sent this survey. Thank you!")}, status=status.HTTP_409_CONFLICT
-            )
         if is_ratelimited(
             request._request,
             group="member-survey",
@@ -864,6 +860,10 @@ class MemberSurveyAPIView(APIView):
             )
         data = MemberSubmitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        if not member_claim(request._request, assignment):  # the page's rule: one survey per browser
+            return ApiResponse(
+                {"detail": _("This browser has already sent this survey. Thank you!")}, status=status.HTTP_409_CONFLICT
+            )
         inputs = [
             AnswerInput(question=a["question"], value=a.get("value"), na=a["na"])
             for a in data.validated_data["answers"]
@@ -872,7 +872,8 @@ class MemberSurveyAPIView(APIView):
             services.member_response_submit(
                 assignment=assignment, target_group=data.validated_data["target_group"], answers=inputs
             )
-        except ValidationError as exc:
+        except ValidationError as exc:  # NotEditable (closed) included
+            member_claim_release(request._request, assignment)
             return _error_response(
                 exc, field_errors_under=None if "target_group" in getattr(exc, "error_dict", {}) else "answers"
             )

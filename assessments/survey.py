@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.http import QueryDict
+from django.core.cache import cache
+from django.http import HttpRequest, QueryDict
 
 from .models import Answer, Domain, Evidence, Indicator, Question, Response
 from .scoring.metrics import MetricValue
@@ -25,9 +26,28 @@ def member_done_key(assignment: Any) -> str:
     return f"member_survey_done_{assignment.pk}"
 
 
+def _claim_key(session_key: str, assignment: Any) -> str:
+    return f"member-survey-claim:{session_key}:{assignment.pk}"
+
+
+def member_claim(request: HttpRequest, assignment: Any) -> bool:
+    """May this browser send this survey now? Checked and claimed in one atomic step (the cache's
+    ``add``), so that five sends at once from one session make one response, not five."""
+    if request.session.get(member_done_key(assignment)):
+        return False
+    key = request.session.session_key
+    return key is None or cache.add(_claim_key(key, assignment), 1, timeout=600)
+
+
+def member_claim_release(request: HttpRequest, assignment: Any) -> None:
+    """The send was refused (missing answers, closed): the browser may try again."""
+    if request.session.session_key:
+        cache.delete(_claim_key(request.session.session_key, assignment))
+
+
 def answers_from_post(questions: list[Question], post: QueryDict) -> list[AnswerInput]:
     """One AnswerInput per answerable question of the posted section (absent radio = no answer)."""
-    inputs = []
+    inputs: list[AnswerInput] = []
     for q in questions:
         if q.type in (T.METRIC, T.FILE):
             continue
@@ -39,7 +59,11 @@ def answers_from_post(questions: list[Question], post: QueryDict) -> list[Answer
         elif q.type == T.RATIO:
             value = {"numerator": post.get(code, ""), "denominator": post.get(f"{code}__den", "")}
         else:
-            value = post.get(code, "")
+            values = post.getlist(code)
+            if len(values) > 1:  # one answer sent twice: both go on, and the service refuses the pair
+                inputs.extend(AnswerInput(question=code, value=v, na=na) for v in values)
+                continue
+            value = values[0] if values else ""
         inputs.append(AnswerInput(question=code, value=value, na=na))
     return inputs
 

@@ -7,7 +7,6 @@ write-only mode into a temporary file on disk that is then streamed — neither 
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -260,10 +259,7 @@ def write_csv(table: Table, out: IO[bytes]) -> int:
 
 
 WRITERS: dict[str, Callable[[Table, IO[bytes]], int]] = {"xlsx": write_xlsx, "csv": write_csv}
-CONTENT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
+CONTENT_TYPES = sheets.CONTENT_TYPES
 
 
 def file_name(table: Table, fmt: str) -> str:
@@ -271,12 +267,6 @@ def file_name(table: Table, fmt: str) -> str:
 
 
 def table_response(table: Table, fmt: str) -> StreamingHttpResponse | FileResponse:
-    name = file_name(table, fmt)
-    if fmt == "csv":
-        response = StreamingHttpResponse(csv_lines(table), content_type=CONTENT_TYPES["csv"])
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 - on disk; FileResponse closes (and so removes) it
-    write_xlsx(table, spool)
-    spool.seek(0)
-    return FileResponse(spool, as_attachment=True, filename=name, content_type=CONTENT_TYPES["xlsx"])
+    return sheets.download(
+        file_name(table, fmt), fmt, sheet_title=slugify(table.title)[:31], columns=table.columns, rows=table.rows
+    )

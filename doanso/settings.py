@@ -99,6 +99,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "doanso.lib.middleware.NulCookieMiddleware",  # before the session: a NUL cookie is no 500
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside the session middleware, whose save can fail too: database down → 503, not 500.
     "doanso.lib.outage.DatabaseUnavailableMiddleware",

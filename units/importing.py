@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from doanso.lib.tabular import Table
-from doanso.lib.text import search_key
+from doanso.lib.text import parse_count, search_key
 
 from .models import Unit, UnitRole, unit_code_validator
 
@@ -213,10 +213,7 @@ def _parse_rows(table: Table, errors: list[RowError]) -> list[UnitRow]:
         member_count: int | None = None
         if raw_count:
             try:
-                as_float = float(raw_count)
-                if not as_float.is_integer():
-                    raise ValueError
-                member_count = int(as_float)
+                member_count = parse_count(raw_count)
             except ValueError:
                 err("member_count", _("“%(value)s” is not a whole number of members.") % {"value": raw_count})
             else:

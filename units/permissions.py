@@ -102,10 +102,11 @@ def can_view_unit(user: AnyUser, unit: Unit) -> bool:
 
 
 def can_edit_unit_data(user: AnyUser, unit: Unit) -> bool:
-    """Edit the unit's own survey response, activities and payments."""
+    """Edit the unit's own survey response, activities and payments — while the unit is open: a
+    closed (or merged) unit's records are history, readable and no longer written to."""
     if is_admin(user):
         return True
-    if not user.is_active:
+    if not user.is_active or not unit.is_active:
         return False
     return any(r.is_editor and r.unit_id == unit.pk for r in held_roles(user))
 

@@ -18,7 +18,7 @@ from doanso.lib.http import ratelimit_key
 from .. import services
 from ..answers import shown
 from ..models import Assignment, FrameworkKind, Question
-from ..survey import answers_from_post, build_sections, member_done_key
+from ..survey import answers_from_post, build_sections, member_claim, member_claim_release, member_done_key
 
 
 def _context(
@@ -78,6 +78,8 @@ def member_survey(request: HttpRequest, token: str) -> HttpResponse:
         increment=True,
     ):
         return render(request, "assessments/member_throttled.html", {"unit": assignment.unit}, status=429)
+    if not member_claim(request, assignment):  # the same browser, sending at the same moment
+        return render(request, "assessments/member_done.html", {"unit": assignment.unit, "already": True})
     questions = services.framework_questions(assignment.campaign.framework_id)
     try:
         services.member_response_submit(
@@ -86,10 +88,12 @@ def member_survey(request: HttpRequest, token: str) -> HttpResponse:
             answers=answers_from_post(questions, request.POST),
         )
     except services.NotEditable:
+        member_claim_release(request, assignment)
         return render(
             request, "assessments/member_closed.html", {"unit": assignment.unit, "campaign": assignment.campaign}
         )
     except ValidationError as exc:
+        member_claim_release(request, assignment)
         ctx = _context(assignment, posted=request.POST, errors=exc.message_dict)
         ctx["problem"] = _("Some answers are missing or not valid; they are marked below.")
         return render(request, "assessments/member_survey.html", ctx, status=422)

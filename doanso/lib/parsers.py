@@ -65,7 +65,12 @@ def loads_strict(text: str) -> Any:
             _("The JSON is nested too deeply (at most %(limit)d levels).") % {"limit": settings.API_JSON_MAX_DEPTH}
         )
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicate_keys)
+        data = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+        # "\ud800" parses into a lone surrogate that no database or UTF-8 answer can hold.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+        return data
+    except UnicodeEncodeError:
+        raise ParseError(_("The JSON holds a lone surrogate escape (such as \\ud800), which is not text.")) from None
     except DuplicateKey as exc:
         raise ParseError(_("The key “%(key)s” appears twice in the same object.") % {"key": str(exc)[:100]}) from None
     except ValueError as exc:  # JSONDecodeError, and NaN-like numbers too large for a float
@@ -78,7 +83,7 @@ class StrictJSONParser(JSONParser):
         try:
             raw = stream.read(settings.API_JSON_MAX_BYTES + 1) if stream is not None else b""
             text = raw.decode(encoding)
-        except UnicodeDecodeError:
+        except (UnicodeError, LookupError):
             raise ParseError(_("The request body is not valid UTF-8 text.")) from None
         if not text.strip():
             raise ParseError(_("The request body is empty; send a JSON object."))

@@ -16,11 +16,14 @@ through openpyxl's write-only mode into a file object (a temporary file on disk,
 from __future__ import annotations
 
 import csv
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any
 
+from django.http import FileResponse, StreamingHttpResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -48,7 +51,9 @@ def csv_lines(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator
 
 
 def _text_cell(sheet: Any, value: str, *, bold: bool = False) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
+    # XLSX cannot hold most control characters (a name pasted with an ESC would stop the export):
+    # they are dropped, as a spreadsheet shows nothing for them anyway.
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
     cell.data_type = "s"  # openpyxl would store "=…" as a formula; text stays text
     if bold:
         cell.font = Font(bold=True)
@@ -71,3 +76,23 @@ def write_xlsx(out: IO[bytes], *, sheet_title: str, columns: Sequence[str], rows
         count += 1
     workbook.save(out)
     return count
+
+
+CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+def download(
+    filename: str, fmt: str, *, sheet_title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> StreamingHttpResponse | FileResponse:
+    """The file as an attachment: CSV streamed row by row, XLSX spooled to a temporary file on disk."""
+    if fmt == "csv":
+        response = StreamingHttpResponse(csv_lines(columns, rows), content_type=CONTENT_TYPES["csv"])
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - on disk; FileResponse closes (and so removes) it
+    write_xlsx(spool, sheet_title=sheet_title, columns=columns, rows=rows)
+    spool.seek(0)
+    return FileResponse(spool, as_attachment=True, filename=filename, content_type=CONTENT_TYPES["xlsx"])

@@ -18,6 +18,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from xml.etree import ElementTree
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -147,7 +148,7 @@ def _read_xlsx(data: bytes, header_hints: Iterable[str] | None) -> Table:
 
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, ElementTree.ParseError) as exc:
         raise TabularError(_("The file looks like an Excel workbook but cannot be opened.")) from exc
     try:
         sheet = workbook.worksheets[0]
@@ -159,7 +160,8 @@ def _read_xlsx(data: bytes, header_hints: Iterable[str] | None) -> Table:
             for i, row in enumerate(sheet.iter_rows(values_only=True), start=1)
         )
         return _build(_bounded(rows), header_hints)
-    except (KeyError, ValueError, OSError, zipfile.BadZipFile) as exc:
+    except (KeyError, IndexError, ValueError, OSError, zipfile.BadZipFile, ElementTree.ParseError) as exc:
+        # No sheet at all, or a sheet whose XML is broken: the workbook is damaged, not a 500.
         raise TabularError(_("The file looks like an Excel workbook but cannot be opened.")) from exc
     finally:
         workbook.close()

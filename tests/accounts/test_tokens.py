@@ -98,3 +98,38 @@ def test_an_admin_revokes_a_token_in_django_admin(personas, password, client_for
     page = admin.post(reverse("admin:authtoken_tokenproxy_delete", args=[token.user_id]), {"post": "yes"})
     assert page.status_code == 302
     assert with_token(key).get(UNITS).status_code == 401
+
+
+def test_disabling_password_log_in_ends_the_token(personas, password):
+    key = log_in("editor", password)
+    personas.editor.refresh_from_db()
+    personas.editor.set_unusable_password()
+    personas.editor.save()
+    assert with_token(key).get(UNITS).status_code == 401
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_log_ins_at_the_same_moment_both_get_a_token(tree):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    from tests.factories import PASSWORD, UnitRoleFactory
+
+    UnitRoleFactory(user__username="songsong", unit=tree.qa1a, role=UnitRole.Role.SECRETARY)
+
+    def one(_: int) -> int:
+        try:
+            return (
+                APIClient()
+                .post(reverse("api-auth-token"), {"username": "songsong", "password": PASSWORD}, format="json")
+                .status_code
+            )
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = list(pool.map(one, range(8)))
+    assert statuses == [200] * 8
+    assert Token.objects.filter(user__username="songsong").count() == 1

@@ -48,9 +48,9 @@ def test_a_member_survey_link_with_a_nul_is_no_survey(db):
 
 
 @pytest.mark.parametrize("parameter", ["unit", "parent"])
-def test_scores_of_a_unit_code_with_a_nul_are_not_found(personas, unit_campaign, parameter):
+def test_scores_of_a_unit_code_with_a_nul_are_refused(personas, unit_campaign, parameter):
     response = api_for(personas.city_staff).get("/api/v1/scores/", {"campaign": unit_campaign.pk, parameter: "\x00"})
-    assert response.status_code == 404
+    assert response.status_code == 400 and "NUL" in response.json()["detail"]  # doanso/lib/middleware.py
 
 
 def test_answers_with_a_nul_are_refused_and_nothing_is_written(personas, editor_response):
@@ -146,3 +146,83 @@ def test_a_payment_is_changed_with_its_version(personas, tree):
     )
     payment.refresh_from_db()
     assert (payment.note, payment.version) == ("Nộp hộ", 1)
+
+
+@pytest.mark.parametrize("participants", ["9" * 30, "1e999", "2147483648", "١٢", "-3"])
+def test_the_activity_import_refuses_counts_no_column_can_hold(personas, tree, participants):
+    table = read_table((HEADER + f"QA-1-a,Sinh hoạt,meeting,20/10/2026 19:30,online,,{participants},,,\n").encode())
+    plan = activities_import(table=table, user=personas.editor)
+    assert [(e.row, e.column) for e in plan.errors] == [(2, "participants")]
+    assert not Activity.objects.exists()
+
+
+@pytest.mark.parametrize("count", ["2147483648", "1e18", "9" * 30])
+def test_the_unit_import_refuses_member_counts_no_column_can_hold(db, count):
+    from tests.units.test_import import HEADER as UNIT_HEADER
+    from units.models import Unit
+    from units.services import ImportRejected, units_import
+
+    with pytest.raises(ImportRejected) as refused:
+        units_import(table=read_table((UNIT_HEADER + f"HCM,Thành Đoàn,,city,agency,{count},,,\n").encode()))
+    assert [(e.row, e.column) for e in refused.value.row_errors] == [(2, "member_count")]
+    assert not Unit.objects.exists()
+
+
+def test_a_workbook_without_a_sheet_or_with_broken_xml_is_a_clear_error():
+    import io
+    import zipfile
+
+    import openpyxl
+
+    from doanso.lib.tabular import TabularError
+
+    book = openpyxl.Workbook()
+    book.active.append(["code", "name"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    for change in ("drop", "break"):
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as target:
+            for name in source.namelist():
+                if name == "xl/worksheets/sheet1.xml":
+                    if change == "break":
+                        target.writestr(name, b"<x")
+                    continue
+                target.writestr(name, source.read(name))
+        with pytest.raises(TabularError):
+            read_table(out.getvalue())
+    with pytest.raises(TabularError):
+        read_table(b"\xff\xfe\x00")
+
+
+def test_an_xlsx_export_of_a_name_with_a_control_character_is_written(personas, milestones, client_for):
+    from units.models import Unit
+
+    Unit.objects.filter(code="QA-1-a").update(name="Chi\x1bđoàn A1a")
+    response = client_for(personas.city_staff).get(
+        f"/dashboard/export/units.xlsx?campaign={milestones.t1.pk}&unit=QA-1"
+    )
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)[:2] == b"PK"
+
+
+def test_a_closed_units_records_are_read_but_no_longer_written(personas, tree, client_for):
+    from units.services import unit_close
+
+    unit_close(unit=tree.qa1a)
+    client = client_for(personas.editor)
+    assert client.get(f"/units/{tree.qa1a.code}/activities/").status_code == 200
+    assert client.get(f"/units/{tree.qa1a.code}/activities/new/").status_code == 403
+    api = api_for(personas.editor)
+    created = api.post(
+        "/api/v1/activities/",
+        {
+            "unit": "QA-1-a",
+            "title": "Sau khi giải thể",
+            "category": "meeting",
+            "starts_at": "2026-11-20T19:00:00+07:00",
+        },
+        format="json",
+    )
+    assert created.status_code in (403, 404) and not Activity.objects.exists()

@@ -166,3 +166,73 @@ def test_too_many_form_fields_is_a_400_page_in_vietnamese(client_for, personas, 
     response = client_for(personas.editor).post(reverse("accounts:password_change"), {f"f{i}": "x" for i in range(20)})
     assert response.status_code == 400
     assert "Yêu cầu không được chấp nhận" in response.content.decode()
+
+
+# --- What the first red-team pass found after the fixes above ---------------------------------
+
+
+def test_a_charset_that_is_not_a_text_encoding_is_a_400_not_a_500(db):
+    """Django builds its request before any middleware and fails decoding with such a charset, so the
+    production WSGI application (doanso/wsgi.py) is called here, as gunicorn calls it."""
+    from django.test.client import RequestFactory
+
+    from doanso.wsgi import application
+
+    statuses = []
+    for charset in ("rot13", "base64", "zlib", "utf-8", "no-such-codec"):
+        environ = RequestFactory()._base_environ(
+            PATH_INFO="/accounts/login/", QUERY_STRING="next=%2F", CONTENT_TYPE=f"text/plain; charset={charset}"
+        )
+        got: list[str] = []
+        body = b"".join(application(environ, lambda status, headers, exc_info=None, got=got: got.append(status)))
+        statuses.append(got[0].split()[0])
+        if charset == "rot13":
+            assert "UTF-8" in body.decode()
+    assert statuses == ["400", "400", "400", "200", "200"]
+
+
+def test_a_nul_in_the_session_cookie_is_ignored(db):
+    client = Client()
+    client.cookies["sessionid"] = "\x00abcdefghij"
+    assert client.get("/accounts/login/").status_code == 200
+
+
+def test_a_lone_surrogate_in_json_is_a_400_and_nothing_is_written(member_link, personas, editor_response):
+    assignment, url = member_link
+    body = '{"target_group": "worker", "answers": [{"question": "C1.1", "value": "\\ud800"}]}'
+    response = APIClient().post(url, data=body, content_type="application/json")
+    assert response.status_code == 400 and "ud800" in response.json()["detail"]
+    assert not Response.objects.filter(assignment=assignment, kind="member").exists()
+    editor = APIClient()
+    editor.force_authenticate(personas.editor)
+    body = '{"version": 0, "answers": [{"question": "B4", "value": "a\\ud800b"}]}'
+    response = editor.put(
+        f"/api/v1/responses/{editor_response.pk}/answers/", data=body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert not Answer.objects.filter(response=editor_response).exists()
+    pair = '{"target_group": "worker", "answers": [{"question": "C1.1", "value": "\\ud83d\\ude00"}]}'
+    assert APIClient().post(url, data=pair, content_type="application/json").status_code == 400  # not an option
+
+
+def test_a_member_page_answer_sent_twice_is_refused_and_nothing_is_written(member_link):
+    assignment, _api_url = member_link
+    page = reverse("assessments:member_survey", args=[assignment.member_token])
+    response = Client().post(page, {"target_group": "worker", "C1.1": ["2", "3"]})
+    assert response.status_code == 422 and "hai lần" in response.content.decode()
+    assert not Response.objects.filter(assignment=assignment, kind="member").exists()
+
+
+def test_one_browser_claims_a_member_survey_once_at_a_time(member_link, rf):
+    from django.contrib.sessions.backends.cache import SessionStore
+
+    from assessments.survey import member_claim, member_claim_release
+
+    assignment, _api_url = member_link
+    request = rf.post("/")
+    request.session = SessionStore()
+    request.session.save()
+    assert member_claim(request, assignment) is True
+    assert member_claim(request, assignment) is False  # a second send at the same moment
+    member_claim_release(request, assignment)  # the first was refused (missing answers): try again
+    assert member_claim(request, assignment) is True
