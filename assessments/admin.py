@@ -424,6 +424,8 @@ class FrameworkAdmin(ReadOnlyHistoryAdmin, nested_admin.NestedModelAdmin):
     def clone_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         framework = get_object_or_404(Framework, pk=pk)
         self._post_only(request, framework)
+        if not self.has_add_permission(request):
+            raise PermissionDenied
         clone = self._clone(request, framework)
         return HttpResponseRedirect(reverse("admin:assessments_framework_change", args=[clone.pk if clone else pk]))
 
@@ -457,17 +459,17 @@ class FrameworkAdmin(ReadOnlyHistoryAdmin, nested_admin.NestedModelAdmin):
 
     # --- list actions --------------------------------------------------------------------------
 
-    @admin.action(description=_("Publish the selected drafts"))
+    @admin.action(description=_("Publish the selected drafts"), permissions=["change"])
     def publish_selected(self, request: HttpRequest, queryset: QuerySet[Framework]) -> None:
         for framework in queryset:
             self._publish(request, framework)
 
-    @admin.action(description=_("Clone to a new draft version"))
+    @admin.action(description=_("Clone to a new draft version"), permissions=["add"])
     def clone_selected(self, request: HttpRequest, queryset: QuerySet[Framework]) -> None:
         for framework in queryset:
             self._clone(request, framework)
 
-    @admin.action(description=_("Retire the selected versions"))
+    @admin.action(description=_("Retire the selected versions"), permissions=["change"])
     def retire_selected(self, request: HttpRequest, queryset: QuerySet[Framework]) -> None:
         for framework in queryset:
             try:

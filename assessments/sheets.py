@@ -22,7 +22,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
+
+from doanso.lib.tabular import TabularError, check_workbook_zip, count_read
 
 from .spec import Problem
 
@@ -89,6 +90,16 @@ SETTINGS: dict[str, str] = {
 }
 SHEET_ORDER = (SETTINGS_SHEET, *SHEETS)
 MAX_ROWS = 20_000  # per sheet; a framework 100 times the default size still fits
+MAX_COLUMNS = 64  # every sheet has fewer columns; more are never read
+
+
+def _bounded_rows(sheet: Any, max_row: int) -> Any:
+    """A sheet's rows as values, never more than ``max_row`` rows or ``MAX_COLUMNS`` cells each, and
+    whatever size the sheet declares: a 5 KB file claiming ``A1:XFD1048576`` would otherwise be
+    padded out to billions of empty cells."""
+    if hasattr(sheet, "reset_dimensions"):
+        sheet.reset_dimensions()
+    return count_read(sheet.iter_rows(values_only=True, max_row=max_row, max_col=MAX_COLUMNS))
 
 
 @dataclass(frozen=True)
@@ -337,7 +348,7 @@ class _Reader:
             if title not in OPTIONAL_SHEETS:
                 self.add(title, None, None, title, _("the sheet is missing"))
             return []
-        raw = list(book[title].iter_rows(values_only=True, max_row=MAX_ROWS + 1))
+        raw = list(_bounded_rows(book[title], MAX_ROWS + 1))
         if len(raw) > MAX_ROWS:
             self.add(title, None, None, title, _("more than %(count)d rows") % {"count": MAX_ROWS})
             return []
@@ -390,7 +401,7 @@ class _Reader:
             self.add(SETTINGS_SHEET, None, None, SETTINGS_SHEET, _("the sheet is missing"))
             return data
         self.where.columns[SETTINGS_SHEET] = {"field": "A", "value": "B"}
-        rows = list(book[SETTINGS_SHEET].iter_rows(values_only=True, max_row=100))
+        rows = list(_bounded_rows(book[SETTINGS_SHEET], 100))
         for number, cells in enumerate(rows[1:], start=2):
             if all(_empty(v) for v in cells):
                 continue
@@ -511,14 +522,22 @@ def read_xlsx(file: IO[bytes] | bytes) -> tuple[dict[str, Any], list[CellProblem
     A file that is not a readable workbook gives one problem and an empty document.
     """
     reader = _Reader()
-    stream = io.BytesIO(file) if isinstance(file, bytes) else file
+    raw = file if isinstance(file, bytes) else file.read()
     try:
-        book = load_workbook(stream, read_only=True, data_only=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError, TypeError):
+        if zipfile.is_zipfile(io.BytesIO(raw)):
+            check_workbook_zip(raw)
+        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
+    except TabularError as exc:
+        reader.add(SETTINGS_SHEET, None, None, "", str(exc))
+        return {}, reader.problems, reader.where
+    except Exception:  # zip, XML and openpyxl errors alike: the file is not a readable workbook
         reader.add(SETTINGS_SHEET, None, None, "", _("the file is not an Excel workbook (.xlsx) that can be read"))
         return {}, reader.problems, reader.where
     try:
         data = _build(reader, book)
+    except Exception:  # a chart sheet where a sheet of rows was expected, and the like
+        reader.add(SETTINGS_SHEET, None, None, "", _("the file is not an Excel workbook (.xlsx) that can be read"))
+        return {}, reader.problems, reader.where
     finally:
         book.close()
     return data, reader.problems, reader.where

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from doanso.lib.tabular import XLSX_MAGIC
 
+from .permissions import can_name_holder
+
 
 class UnitSearchForm(forms.Form):
     q = forms.CharField(
@@ -77,8 +79,9 @@ class HandoverForm(forms.Form):
         help_text=_("The invitation goes to this address. Without one, print the invitation from this page."),
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: object, by: object = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.by = by
         self.helper = FormHelper()
         self.helper.form_tag = False
 
@@ -95,6 +98,13 @@ class HandoverForm(forms.Form):
         data = super().clean() or {}
         username = data.get("username")
         existing = get_user_model().objects.filter(username=username).first() if username else None
+        if existing is not None and self.by is not None and not can_name_holder(self.by, existing):  # type: ignore[arg-type]
+            self.add_error(
+                "username",
+                _("There is no account “%(username)s” in the units you manage; choose another user name.")
+                % {"username": username},
+            )
+            return data
         email = data.get("email")
         if existing is not None and email and str(email).lower() != existing.email.lower():
             # Never change someone's address on the side, nor guess which person was meant.

@@ -168,15 +168,37 @@ def unitrole_get_for_user(user: AnyUser, code: str, pk: int) -> UnitRole:
         raise Http404 from None
 
 
+def is_privileged(account: Any) -> bool:
+    """Staff or superuser, or with permissions or groups of its own: an account only an admin handles."""
+    return bool(
+        account.is_staff or account.is_superuser or account.groups.exists() or account.user_permissions.exists()
+    )
+
+
 def can_invite(user: AnyUser, invitee: Any) -> bool:
     """Send or print an invitation for ``invitee``: only someone who never chose a password, and
-    only by a person who manages every unit where the invitee holds a role — the link sets the
-    password, so it must not open a door to units the inviter does not manage."""
+    only by a person who manages every unit where the invitee holds a role (at least one) — the
+    link sets the password, so it must never open a door the inviter does not hold: not to units
+    the inviter does not manage, and never to an account with admin rights (admins only)."""
     from accounts.invitations import can_be_invited
 
     if not can_be_invited(invitee):
         return False
     if is_admin(user):
         return True
-    units = Unit.objects.filter(pk__in=UnitRole.objects.current().filter(user=invitee).values("unit_id"))
-    return all(can_manage_unit(user, unit) for unit in units)
+    if is_privileged(invitee):
+        return False
+    units = list(Unit.objects.filter(pk__in=UnitRole.objects.current().filter(user=invitee).values("unit_id")))
+    return bool(units) and all(can_manage_unit(user, unit) for unit in units)
+
+
+def can_name_holder(user: AnyUser, account: Any) -> bool:
+    """Name an existing ``account`` as a unit's new holder: admins anyone; a manager only an ordinary
+    account that holds or held a role in a unit the manager manages (a deputy stepping up, a former
+    secretary elected again) — never someone else's account, whose e-mail the roles list would show."""
+    if is_admin(user):
+        return True
+    if is_privileged(account):
+        return False
+    units = Unit.objects.filter(pk__in=UnitRole.objects.filter(user=account).values("unit_id"))
+    return any(can_manage_unit(user, unit) for unit in units)

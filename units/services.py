@@ -22,6 +22,7 @@ from doanso.lib.tasks import enqueue_on_commit
 
 from .importing import ImportPlan, RowError, UnitRow, plan_unit_import
 from .models import Unit, UnitRole, unit_search_text
+from .permissions import can_name_holder
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -123,6 +124,12 @@ def unit_secretary_handover(
     """
     UserModel = get_user_model()
     user = UserModel.objects.filter(username=username).first()
+    if user is not None and by is not None and not can_name_holder(by, user):
+        # The same answer as for a name nobody has taken in the manager's units: no account is revealed.
+        raise ValidationError(
+            _("There is no account “%(username)s” in the units you manage; choose another user name.")
+            % {"username": username}
+        )
     created = user is None
     if user is None:
         user = UserModel(username=username, full_name=full_name, email=email)

@@ -179,7 +179,7 @@ def unit_mine(request: HttpRequest) -> HttpResponse:
 def unit_handover(request: HttpRequest, code: str) -> HttpResponse:
     """Name the unit's new secretary; the previous one's role ends, and a new account is invited."""
     unit = unit_get_for_user(request.user, code, action="manage")
-    form = HandoverForm(request.POST)
+    form = HandoverForm(request.POST, by=request.user)
     if not unit.is_active:
         messages.error(request, _("This unit is closed; its roles can no longer change."))
     elif form.is_valid():

@@ -103,8 +103,8 @@ def parse_vnd(text: str | int, *, allow_negative: bool = False) -> int:
             cleaned = cleaned[1:].strip()
         elif cleaned.startswith("(") and cleaned.endswith(")"):  # accountants' negative
             sign, cleaned = -1, cleaned[1:-1].strip()
-        digits = _integer_part(cleaned, original)
-        if len(digits.lstrip("0")) > MAX_DIGITS:
+        digits = _integer_part(cleaned, original).lstrip("0") or "0"  # 5,000 zeros first: no int() of them
+        if len(digits) > MAX_DIGITS:
             raise _refuse(
                 _("“%(value)s” has more than 13 digits: no payment (and no VietQR code) can carry it."), original
             )

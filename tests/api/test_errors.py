@@ -226,3 +226,102 @@ def test_a_closed_units_records_are_read_but_no_longer_written(personas, tree, c
         format="json",
     )
     assert created.status_code in (403, 404) and not Activity.objects.exists()
+
+
+# --- What the second red-team pass found -------------------------------------------------------
+
+
+def test_a_manager_cannot_take_over_an_admin_account_by_handover_or_invitation(personas, tree, client_for):
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from units.models import UnitRole
+    from units.permissions import can_invite
+
+    sso = get_user_model().objects.create_superuser(username="sso.admin", email="sso@example.vn", password=None)
+    assert not sso.has_usable_password()
+    client = client_for(personas.reviewer)  # secretary of QA: manages QA-1-a
+    page = client.post(reverse("units:handover", args=["QA-1-a"]), {"username": "sso.admin"}, follow=True)
+    assert "sso.admin" in page.content.decode() and "quản lý" in page.content.decode()
+    assert not UnitRole.objects.filter(user=sso).exists()
+    assert can_invite(personas.reviewer, sso) is False
+    # Nor someone else's ordinary account (whose e-mail the roles list would show).
+    assert client.post(reverse("units:handover", args=["QA-1-a"]), {"username": "outsider"}).status_code == 302
+    assert not UnitRole.objects.filter(user=personas.outsider, unit=tree.qa1a).exists()
+    # A person who already holds a role in the manager's units can be named (a deputy stepping up).
+    client.post(reverse("units:handover", args=["QA-1-a"]), {"username": "viewer"})
+    assert UnitRole.objects.current().filter(user=personas.viewer, unit=tree.qa1a, role="secretary").exists()
+
+
+def test_view_only_staff_cannot_publish_retire_or_clone_frameworks_by_admin_actions(db, client_for):
+    from django.contrib.auth.models import Permission
+    from django.urls import reverse
+
+    from assessments.models import Framework
+    from assessments.services import framework_import
+    from tests.assessments.conftest import SMALL_UNIT_SPEC, spec
+    from tests.factories import UserFactory
+
+    draft = framework_import(data=spec(SMALL_UNIT_SPEC, code="xem-khung"))
+    staff = UserFactory(username="xemkhung", is_staff=True)
+    staff.user_permissions.set(Permission.objects.filter(codename="view_framework"))
+    client = client_for(staff)
+    url = reverse("admin:assessments_framework_changelist")
+    for action in ("publish_selected", "retire_selected", "clone_selected"):
+        client.post(url, {"action": action, "_selected_action": [draft.pk], "index": 0})
+    assert list(Framework.objects.values_list("status", flat=True)) == [Framework.Status.DRAFT]
+    assert client.post(reverse("admin:assessments_framework_clone", args=[draft.pk])).status_code == 403
+
+
+def test_a_workbook_that_unpacks_past_the_cap_is_refused_before_it_is_unpacked(monkeypatch):
+    import io
+    import zipfile
+
+    import openpyxl
+
+    from doanso.lib import tabular
+
+    monkeypatch.setattr(tabular, "XLSX_MAX_SHARED_STRINGS", 1024 * 1024)
+    book = openpyxl.Workbook()
+    book.active.append(["code", "name"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            target.writestr(name, source.read(name))
+        target.writestr("xl/sharedStrings.xml", b"<sst>" + b"<si><t>a</t></si>" * 200_000 + b"</sst>")
+    assert len(out.getvalue()) < 100_000
+    with pytest.raises(tabular.TabularError, match="MB"):
+        tabular.read_table(out.getvalue())
+
+
+def test_a_chart_sheet_or_a_damaged_xls_is_a_clear_error():
+    import io
+
+    import openpyxl
+
+    from doanso.lib.tabular import TabularError
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    book.create_chartsheet()
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(TabularError):
+        read_table(buffer.getvalue())
+    with pytest.raises(TabularError):
+        read_table(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
+
+
+def test_an_amount_with_thousands_of_leading_zeros_is_read_not_a_500(personas, tree):
+    from doanso.lib.money import parse_vnd
+
+    assert parse_vnd("0" * 5000 + "24000") == 24000
+    response = api_for(personas.editor).post(
+        "/api/v1/payments/",
+        {"unit": "QA-1-a", "purpose": "dues", "amount": "0" * 5000 + "24000", "channel": "cash"},
+        format="json",
+    )
+    assert response.status_code in (201, 400)
