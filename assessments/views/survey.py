@@ -110,7 +110,7 @@ def response_save_section(request: AuthenticatedHttpRequest, pk: int, section: s
     ]
     if not questions:
         raise Http404
-    version = parse_id(request.POST.get("version")) or -1
+    version = _posted_version(request)
     status, errors, message = 200, {}, ""
     try:
         response = services.response_save_answers(
@@ -155,9 +155,7 @@ def response_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     response = response_get_for_user(request.user, pk, action="edit" if request.method == "POST" else "view")
     if request.method == "POST":
         try:
-            services.response_submit(
-                response=response, by=request.user, version=parse_id(request.POST.get("version")) or -1
-            )
+            services.response_submit(response=response, by=request.user, version=_posted_version(request))
         except services.VersionConflict:
             messages.error(
                 request, _("The survey changed since you opened this page; check it again before submitting.")
@@ -254,6 +252,11 @@ def evidence_add(request: AuthenticatedHttpRequest, pk: int, indicator: str) -> 
     else:
         messages.success(request, _("Evidence attached."))
     return redirect(back)
+
+
+def _posted_version(request: AuthenticatedHttpRequest) -> int:
+    posted = parse_id(request.POST.get("version"))
+    return -1 if posted is None else posted  # 0 is a real version; anything unreadable conflicts
 
 
 @login_required
