@@ -31,7 +31,7 @@ install: $(STAMP)
 run: install-run
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## The test suite. Without DATABASE_URL/REDIS_URL/Chromium it falls back and says so;
 ## CI (.ci/run) passes PYTEST_ARGS=--require-services so that a missing service fails.

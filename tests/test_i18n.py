@@ -55,3 +55,18 @@ def test_every_translatable_string_in_code_and_templates_is_in_the_catalogue(tmp
     committed = {(e.msgctxt or "", e.msgid) for e in polib.pofile(str(PO))}
     missing = sorted(e.msgid for e in fresh if (e.msgctxt or "", e.msgid) not in committed)
     assert missing == [], "new UI strings are not in the catalogue; run `make messages` and translate them"
+
+
+def test_django_messages_people_meet_are_vietnamese_too():
+    """Django's own catalogue lacks these; a secretary choosing a password reads them (doanso/lib/django_vi.py)."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    with translation.override("vi"), pytest.raises(ValidationError) as refused:
+        validate_password("123456")
+    assert refused.value.messages == [
+        "Mật khẩu này quá ngắn. Mật khẩu phải có ít nhất 8 ký tự.",
+        "Mật khẩu này quá phổ biến.",
+        "Mật khẩu này chỉ gồm chữ số.",
+    ]
