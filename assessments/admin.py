@@ -224,6 +224,9 @@ class FrameworkPartAdmin(ReadOnlyHistoryAdmin, nested_admin.NestedModelAdmin):
     retired versions open read-only, like the framework itself.
     """
 
+    class Media:
+        css = {"all": ["css/admin-framework.css"]}
+
     editable_fields: tuple[str, ...] = ()
 
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -304,6 +307,9 @@ class FrameworkAdmin(ReadOnlyHistoryAdmin, nested_admin.NestedModelAdmin):
     inlines = [BandInline, TargetGroupInline, DomainInline]
     change_list_template = "admin/assessments/framework/change_list.html"
     actions = ["publish_selected", "clone_selected", "retire_selected"]
+
+    class Media:
+        css = {"all": ["css/admin-framework.css"]}
     change_form_template = "admin/assessments/framework/change_form.html"
 
     def get_readonly_fields(self, request: HttpRequest, obj: Framework | None = None) -> Any:
