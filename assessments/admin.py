@@ -310,6 +310,7 @@ class FrameworkAdmin(ReadOnlyHistoryAdmin, nested_admin.NestedModelAdmin):
 
     class Media:
         css = {"all": ["css/admin-framework.css"]}
+
     change_form_template = "admin/assessments/framework/change_form.html"
 
     def get_readonly_fields(self, request: HttpRequest, obj: Framework | None = None) -> Any:

@@ -69,6 +69,11 @@ TOKEN_ENDED = error_response(
     "This token has expired; ask for a new one.",
     name="Token ended",
 )
+UNSUPPORTED = error_response(
+    "The body's content type is not JSON, a form or multipart (or a multipart body is malformed).",
+    'Unsupported media type "text/plain" in request.',
+    name="Unsupported media type",
+)
 NOT_FOUND = error_response("No such object, or it is outside what the caller may see.", "Not found.", name="Not found")
 NO_SUCH_PAGE = error_response("No such page.", "Invalid page.", name="No such page")
 NOT_FOUND_OR_PAGE = error_response(
@@ -98,6 +103,8 @@ class AutoSchema(openapi.AutoSchema):
             errors["403"] = BAD_CREDENTIALS
         if self.view.get_authenticators():
             errors["401"] = TOKEN_ENDED
+        if self.method in ("POST", "PUT", "PATCH"):
+            errors["415"] = UNSUPPORTED
         looked_up = any(p["in"] == "path" for p in parameters)
         paged = self.method == "GET" and self._is_list_view() and self._get_paginator() is not None
         if looked_up or paged:
