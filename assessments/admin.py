@@ -449,6 +449,7 @@ class FrameworkAdmin(ReadOnlyHistoryAdmin, nested_admin.NestedModelAdmin):
         except ValidationError as exc:
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
         else:
+            framework.refresh_from_db()  # its name shows the status: "published", not the draft it was
             self.message_user(
                 request, _("%(name)s is published and read-only from now on.") % {"name": framework}, messages.SUCCESS
             )

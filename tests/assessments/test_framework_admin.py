@@ -176,3 +176,11 @@ def test_no_page_of_a_default_framework_has_more_than_500_form_fields(personas, 
     for form_id, url in urls:
         _fields, sizes[url] = form_fields(client.get(url).content.decode(), form_id)
     assert max(sizes.values()) < MAX_POSTED_FIELDS, sorted(sizes.items(), key=lambda kv: -kv[1])[:3]
+
+
+def test_the_publish_message_names_the_version_as_published(personas, client_for, db):
+    draft = services.framework_import(data=spec(code="ban-hanh"))
+    client = client_for(personas.admin)
+    page = client.post(reverse("admin:assessments_framework_publish", args=[draft.pk]), follow=True)
+    shown = [str(m) for m in page.context["messages"]]
+    assert any("Đã ban hành" in m and "Bản nháp" not in m for m in shown), shown
