@@ -159,6 +159,7 @@ def test_a_statement_as_the_bank_exports_it_previews_and_reconciles(personas, cl
     html = preview.content.decode()
     assert "không phải tiền vào (bỏ qua)" in html and "dòng 7" in html
     assert Payment.objects.filter(status=Payment.Status.CONFIRMED).count() == 0  # the preview wrote nothing
+    assert "sẽ xác nhận khi bạn bấm xác nhận" in html and "Khớp và đã xác nhận" not in html  # not yet
 
     mapping = {f.name: f.value() for f in preview.context["form"] if f.value()}
     done = client.post(
