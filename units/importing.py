@@ -395,6 +395,26 @@ def plan_unit_import(table: Table) -> ImportPlan:
                 )
             )
 
+    # An existing account named with another e-mail address is most likely a mistyped user name:
+    # the role would go to the wrong person, silently. (A different spelling of the name is not
+    # refused: names are written with and without diacritics.)
+    emails = {
+        u: e.lower() for u, e in User.objects.filter(username__in=list(seen_user)).values_list("username", "email") if e
+    }
+    for username, first in seen_user.items():
+        if first.secretary_email and username in emails and first.secretary_email.lower() != emails[username]:
+            plan.errors.append(
+                RowError(
+                    first.row,
+                    "secretary_email",
+                    _(
+                        "The account “%(username)s” already exists with another e-mail address; check the user "
+                        "name (or leave the e-mail empty to name that account)."
+                    )
+                    % {"username": username},
+                )
+            )
+
     plan.errors.sort(key=lambda e: (e.row, COLUMNS.index(e.column) if e.column in COLUMNS else -1))
     if plan.errors:
         return plan

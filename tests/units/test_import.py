@@ -176,11 +176,11 @@ def test_missing_and_unknown_columns_are_reported(db):
 
 def test_existing_users_are_not_modified_by_secretary_columns(db):
     existing = get_user_model().objects.create_user(
-        "bt.ankhanh", email="old@example.vn", full_name="Tên Cũ", password="pw-long-enough-1"
+        "bt.ankhanh", email="An@Example.vn", full_name="Tên Cũ", password="pw-long-enough-1"
     )
-    units_import(table=table(VALID))
+    units_import(table=table(VALID))  # the same address (another case), another name: that account
     existing.refresh_from_db()
-    assert (existing.email, existing.full_name) == ("old@example.vn", "Tên Cũ")
+    assert (existing.email, existing.full_name) == ("An@example.vn", "Tên Cũ")  # create_user lower-cases the domain
     assert existing.has_usable_password()
     assert UnitRole.objects.filter(user=existing, unit__code="T-A", role="secretary").exists()
 
@@ -310,3 +310,17 @@ def test_confirm_after_the_tree_changed_reports_a_conflict_and_writes_nothing(st
     assert response.status_code == 409
     assert [(e.row, e.column) for e in response.context["plan"].errors] == [(2, "parent_code")]
     assert not Unit.objects.filter(code="P-1").exists()
+
+
+def test_an_existing_account_named_with_another_e_mail_is_refused_on_its_row(db):
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_user(username="bithu.moi", email="moi@example.vn", full_name="Lê Thị Mới")
+    text = HEADER + "HCM,Thành Đoàn,,city,agency,10,bithu.moi,Người Khác,khac@example.vn\n"
+    with pytest.raises(ImportRejected) as refused:
+        units_import(table=table(text))
+    assert [(e.row, e.column) for e in refused.value.row_errors] == [(2, "secretary_email")]
+    assert not Unit.objects.exists()
+    same = HEADER + "HCM,Thành Đoàn,,city,agency,10,bithu.moi,Le Thi Moi,MOI@example.vn\n"
+    units_import(table=table(same))  # the same address (any case), another spelling of the name: fine
+    assert Unit.objects.filter(code="HCM").exists()
